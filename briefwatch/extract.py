@@ -3,7 +3,67 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+
+from briefwatch import dates as dates_mod
+from briefwatch.docs import find_documents
+from briefwatch.events import Article, doc_tail_spans, extract_events
+from briefwatch.gazetteer import Gazetteer, load_gazetteer
+from briefwatch.text import canon_tone, clean_text, html_to_text, key
+from briefwatch.units import build_context, find_mentions
+
+
+def prepare(
+    text: str | None,
+    html: str | None = None,
+    *,
+    published: dt.date | str | None = None,
+    home: dict | None = None,
+    title: str | None = None,
+    gz: Gazetteer | None = None,
+) -> Article:
+    gz = gz or load_gazetteer()
+    page_title = None
+    if text is None and html is not None:
+        text, page_title = html_to_text(html)
+    display = clean_text(text or "")
+    title = clean_text(title) if title else page_title
+    if title and key(title)[:60] not in key(display[:1500]):
+        display = f"{title}\n{display}"
+    match = canon_tone(display)
+    if len(match) != len(display):  # never expected: tone moves keep NFC length
+        display = match
+    pub = dates_mod.to_date(published) or dates_mod.parse_publish_date(match)
+    body_start = _body_start(match)
+    doc_mentions, _docs = find_documents(match, pub)
+    unit_mentions = find_mentions(match, gz)
+    date_mentions = dates_mod.find_dates(match)
+    era = pub or _latest_year_date(date_mentions)
+    ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start])
+    art = Article(match, pub, body_start, doc_mentions, unit_mentions, date_mentions, ctx, gz)
+    art.doc_spans = doc_tail_spans(match, doc_mentions)
+    art.documents = _docs  # type: ignore[attr-defined]
+    return art
+
+
+def _latest_year_date(dms: list[dates_mod.DateMention]) -> dt.date | None:
+    full = [dt.date(d.year, d.month, d.day) for d in dms if d.year]
+    return max(full) if full else None
+
+
+def _body_start(text: str) -> int:
+    """Offset where the body begins: after the headline block and the site's date line, when there is one
+    within the first lines; else 0 (the first line is then still a likely headline: see below)."""
+    pos = 0
+    for i, line in enumerate(text.split("\n")[:8]):
+        end = pos + len(line) + 1
+        if any(p.search(line) for p in dates_mod._PUB_PATTERNS) and len(line) < 120:
+            return min(end, len(text))
+        pos = end
+        if i >= 7:
+            break
+    return 0
 
 
 def extract_article(
@@ -18,7 +78,20 @@ def extract_article(
 ) -> dict[str, Any]:
     """Return ``{"url", "published", "events": [...], "documents": [...]}`` per ANNOTATION.md.
 
-    ``published`` is the article's publish date (ISO string or date); when None it is read from
-    the text's date line. ``home`` is the unit the source reports on, e.g. ``{"district": "Mê Linh"}``.
+    ``published`` is the article's publish date (ISO string or date); when None it is read from the
+    text's date line. ``home`` is the unit the source reports on, e.g. ``{"district": "Mê Linh"}``.
     """
-    raise NotImplementedError  # the engine lands in this module (issue 2)
+    if text is None and html is None:
+        raise ValueError("an article needs text or html")
+    art = prepare(text, html, published=published, home=home, title=title)
+    events = extract_events(art)
+    documents = [d.as_dict() for d in art.documents.values()]  # type: ignore[attr-defined]
+    return {
+        "url": url,
+        "published": art.published.isoformat() if art.published else None,
+        "events": events,
+        "documents": documents,
+    }
+
+
+_ = re  # noqa

@@ -1,0 +1,113 @@
+"""Dates in Vietnamese articles: publish-date lines and event dates. Pure functions.
+
+Explicit patterns only (dateparser mis-reads "tháng 09", see docs/pitfalls.md); every result is checked
+to be a real calendar day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_D = r"(\d{1,2})"
+_M = r"(\d{1,2})"
+_Y = r"(\d{4})"
+_SEP = r"\s*[/.\-–]\s*"
+
+# "ngày 7 tháng 8 năm 2023", "ngày 07/8/2023", "29/9/2023", "8-9", "12/9"
+_FULL_WORDS = re.compile(rf"(?i:ngày)\s+{_D}\s+(?i:tháng)\s+{_M}(?:\s*(?:,\s*)?(?i:năm)\s+{_Y})?")
+_RANGE = re.compile(rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])")
+_NUMERIC = re.compile(rf"(?<![\d/.\-])(?<![\d/.\-] ){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))")
+_TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
+
+# date lines of real sites: "30/09/2023 | 11:16", "Ngày đăng 15/09/2023 | 15:38", "Bạch Thanh 08/09/2023 - 18:06",
+# "Publish date 23/07/2024 | 09:21", "13:25 09/08/2025", "Thứ hai, 08:30 18/09/2023", ISO timestamps
+_PUB_PATTERNS = [
+    re.compile(rf"(?i:ngày đăng|publish date|ngày xuất bản|cập nhật|đăng lúc|đăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
+    re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}\s*(?:\||[-–,]|lúc)?\s*{_TIME}"),
+    re.compile(rf"{_TIME}\s*(?:\||[-–,])?\s*(?:ngày\s+)?{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
+    re.compile(r"(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}", re.A),
+]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    day: int
+    month: int
+    year: int | None
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        return False
+    return 1990 <= y <= 2100
+
+
+def parse_publish_date(text: str, *, head_chars: int = 2500) -> dt.date | None:
+    """The publish date from a site's date line near the top of the text, else None."""
+    head = text[:head_chars]
+    best: tuple[int, dt.date] | None = None
+    for i, pat in enumerate(_PUB_PATTERNS):
+        for m in pat.finditer(head):
+            g = [int(x) for x in m.groups()]
+            y, mo, d = (g[0], g[1], g[2]) if i == 3 else (g[2], g[1], g[0])
+            if _valid(y, mo, d) and (best is None or m.start() < best[0]):
+                best = (m.start(), dt.date(y, mo, d))
+                break
+    return best[1] if best else None
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Every day-month(-year) mention, in order, non-overlapping (the longest form wins)."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for pat, idx in ((_FULL_WORDS, (1, 2, 3)), (_RANGE, (1, 3, 4)), (_NUMERIC, (1, 2, 3))):
+        for m in pat.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            d, mo = int(m.group(idx[0])), int(m.group(idx[1]))
+            y = int(m.group(idx[2])) if m.group(idx[2]) else None
+            if not (1 <= d <= 31 and 1 <= mo <= 12):
+                continue
+            if y is not None and not _valid(y, mo, d):
+                continue
+            if y is None and not _valid(2000, mo, d) and not (mo == 2 and d == 29):
+                continue
+            found.append(DateMention(m.start(), m.end(), d, mo, y))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+def resolve(dm: DateMention, published: dt.date | None, fallback_year: int | None = None) -> dt.date | None:
+    """A full date: the year as written; else the latest such day on or before ``published``; else
+    ``fallback_year`` (a year the text itself fixes); else None."""
+    if dm.year is not None:
+        return dt.date(dm.year, dm.month, dm.day)
+    if published is not None:
+        for y in (published.year, published.year - 1):
+            if _valid(y, dm.month, dm.day) and dt.date(y, dm.month, dm.day) <= published:
+                return dt.date(y, dm.month, dm.day)
+        return None
+    if fallback_year is not None and _valid(fallback_year, dm.month, dm.day):
+        return dt.date(fallback_year, dm.month, dm.day)
+    return None
+
+
+def to_date(value: dt.date | str | None) -> dt.date | None:
+    """Caller-given publish date (date, ISO date or timestamp string) → date; junk → None."""
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    m = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(value))
+    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return None

@@ -1,0 +1,231 @@
+"""Numbered documents in a text: codes, short references, types, issuers, issue dates, subjects.
+
+Pure functions over the engine's *match* text (NFC, one tone placement). Party codes are
+``NUMBER-TYPE/ISSUER`` (24-CT/TU, 03-CTr/TU, 195-KH/ĐU); government codes ``NUMBER/TYPE-ISSUER``
+(215/KH-UBND, 1286/NQ-UBTVQH15, 08/2023/NQ-HĐND).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+_DASH = r"\s*[-–—‐‑]\s*"
+_PARTY = re.compile(
+    r"(?<![\w/.\-])(\d{1,5})" + _DASH + r"([A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*([A-ZĐƯ][A-ZĐƯ0-9]{0,11})(?![\w\-/])"
+)
+_GOV = re.compile(
+    r"(?<![\w/.\-])(\d{1,5}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*([A-ZĐ][A-Za-zĐđ0-9]{0,14}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,12}){0,3})(?![\w/])"
+)
+# a document word before a number: "Chỉ thị 24", "Nghị quyết số 18", "Chỉ thị 24 và 25"
+_TYPE_WORDS = {
+    "chỉ thị": "chi_thi",
+    "nghị quyết": "nghi_quyet",
+    "kết luận": "ket_luan",
+    "kế hoạch": "ke_hoach",
+    "quy định": "quy_dinh",
+    "quyết định": "quyet_dinh",
+    "hướng dẫn": "huong_dan",
+    "thông báo": "thong_bao",
+    "thông báo kết luận": "thong_bao",
+    "chương trình": "chuong_trinh",
+    "chương trình hành động": "chuong_trinh",
+    "thông tri": "thong_tri",
+    "đề án": "de_an",
+    "công văn": "cong_van",
+}
+_TYPE_WORD_RE = "|".join(sorted((re.escape(w) for w in _TYPE_WORDS), key=len, reverse=True))
+_SHORT = re.compile(
+    rf"(?<!\w)((?i:{_TYPE_WORD_RE}))\s+(?:(?i:số)\s+)?(\d{{1,4}})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)"
+    r"(?!\s*(?:năm|tháng|ngày|điểm|nội dung|nhiệm vụ|nhóm|giải pháp|mục|tiêu chí|tốt|%))"
+)
+_MORE_NUMBERS = re.compile(r"\s*(?:,|và)\s*(?:(?i:số)\s+)?(\d{1,4})(?![\d/\-–—]|\w)")
+
+_CODE_TYPES = {
+    "CT": "chi_thi",
+    "NQ": "nghi_quyet",
+    "KL": "ket_luan",
+    "KH": "ke_hoach",
+    "QĐI": "quy_dinh",
+    "QĐ": "quyet_dinh",
+    "HD": "huong_dan",
+    "HĐ": "huong_dan",
+    "TB": "thong_bao",
+    "CTR": "chuong_trinh",
+    "TT": "thong_tri",
+    "ĐA": "de_an",
+    "CV": "cong_van",
+}
+TYPE_CODES = {
+    "chi_thi": "CT",
+    "nghi_quyet": "NQ",
+    "ket_luan": "KL",
+    "ke_hoach": "KH",
+    "quy_dinh": "QĐ",
+    "quyet_dinh": "QĐ",
+    "huong_dan": "HD",
+    "thong_bao": "TB",
+    "chuong_trinh": "CTR",
+    "thong_tri": "TT",
+    "de_an": "ĐA",
+}
+
+_ISSUE_DATE = re.compile(
+    r"\s*[,(]?\s*(?:(?i:ban hành)\s+)?(?i:ngày)\s+(\d{1,2})\s*(?:[/.\-–]|\s+tháng\s+)\s*(\d{1,2})\s*(?:[/.\-–]|,?\s+năm\s+)\s*(\d{4})"
+)
+_ISSUER = re.compile(
+    r"\s*,?\s*(?:của|do)\s+((?:Ban [Tt]hường vụ|Ban Chấp hành|BCH|BTV|Thường trực|Ban Bí thư|Bộ Chính trị|Ban Chỉ đạo|"
+    r"Đảng ủy|Đảng đoàn|Ban cán sự|Ban Tuyên giáo|UBND|Ủy ban nhân dân|HĐND|Hội đồng nhân dân|Chính phủ|Thủ tướng|Quốc hội|"
+    r"Ủy ban Thường vụ Quốc hội|Trung ương|Huyện ủy|Quận ủy|Thị ủy|Thành ủy|Tỉnh ủy|Sở|Bộ)"
+    r"(?:\s+(?:[A-ZĐ][\w]*|ủy|thường vụ|nhân dân|[Tt]hành phố|[Qq]uận|[Hh]uyện|[Tt]ỉnh|xã|phường|thị trấn|TP\.?)){0,6})"
+)
+_SUBJECT_START = re.compile(r"\s*[,:]?\s*(?:của\s+[^,;.“\"]{0,80}?\s+)?về\s+(?:việc\s+)?")
+_SUBJECT_STOP = re.compile(
+    r"[;.!?\n(]|\s[-–]\s|,\s*(?:ngày|đồng thời|gắn với)|\s(?:gắn với|cho\s+(?:\d|hơn|gần|trên|các|toàn|cán)|tới|với sự tham dự)\s"
+    r"|\svà\s+(?:quán triệt|triển khai|phổ biến|Kế hoạch|Chỉ thị|Nghị quyết|Kết luận|Quy định|Hướng dẫn|Thông báo|Chương trình)"
+)
+
+
+@dataclass
+class DocMention:
+    start: int
+    end: int
+    code: str  # normalised code, possibly partial ("24-CT")
+    type: str
+    full: bool  # a written full code, not a short reference
+    number: str
+    type_code: str
+
+
+@dataclass
+class Document:
+    code: str
+    type: str
+    issuer: str | None = None
+    issued: str | None = None
+    subject: str | None = None
+    mentions: list[DocMention] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "type": self.type, "issuer": self.issuer, "issued": self.issued, "subject": self.subject}
+
+
+def normalise_code(code: str) -> str:
+    """Upper case, no spaces, one dash, /TƯ → /TW, Ð → Đ."""
+    c = re.sub(r"\s+", "", code).replace("\u00d0", "Đ").upper()
+    c = re.sub(r"[–—‐‑]", "-", c)
+    return re.sub(r"/TƯ$", "/TW", c)
+
+
+def _word_before(text: str, pos: int) -> str | None:
+    m = re.search(rf"((?i:{_TYPE_WORD_RE}))\s+(?:(?i:số)\s*)?(?:\S+\s+)?$", text[max(0, pos - 40) : pos])
+    return _TYPE_WORDS.get(m.group(1).lower()) if m else None
+
+
+def _type_of(type_code: str, word: str | None, party: bool) -> str:
+    tc = type_code.upper()
+    if tc in ("QĐ", "QĐI"):
+        if word in ("quy_dinh", "quyet_dinh"):
+            return word
+        return "quy_dinh" if tc == "QĐI" else "quyet_dinh"
+    if tc == "TT" and not party:
+        return "other"  # thông tư
+    if tc in _CODE_TYPES:
+        return _CODE_TYPES[tc]
+    return word or "other"
+
+
+def find_codes(text: str) -> list[DocMention]:
+    """Full written codes, in order."""
+    out: list[DocMention] = []
+    for m in _PARTY.finditer(text):
+        num, tc, iss = m.group(1), m.group(2), m.group(3)
+        if tc.upper() not in _CODE_TYPES and not _word_before(text, m.start()):
+            continue
+        code = normalise_code(f"{num}-{tc}/{iss}")
+        out.append(DocMention(m.start(), m.end(), code, _type_of(tc, _word_before(text, m.start()), True), True, num, tc.upper()))
+    spans = [(d.start, d.end) for d in out]
+    for m in _GOV.finditer(text):
+        if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
+            continue
+        num, tc, iss = m.group(1), m.group(2), m.group(3)
+        code = normalise_code(f"{num}/{tc}-{iss}")
+        word = _word_before(text, m.start())
+        if tc.upper() not in _CODE_TYPES and word is None:
+            continue
+        out.append(DocMention(m.start(), m.end(), code, _type_of(tc, word, False), True, num.split("/")[0], tc.upper()))
+    out.sort(key=lambda d: d.start)
+    return out
+
+
+def find_documents(text: str, published: dt.date | None = None) -> tuple[list[DocMention], dict[str, Document]]:
+    """All document mentions (full codes and resolved short references) and the documents they name."""
+    mentions = find_codes(text)
+    spans = [(d.start, d.end) for d in mentions]
+    by_num_type: dict[tuple[str, str], str] = {}
+    for d in mentions:
+        by_num_type.setdefault((d.number, TYPE_CODES.get(d.type, d.type_code)), d.code)
+    shorts: list[DocMention] = []
+    for m in _SHORT.finditer(text):
+        if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
+            continue
+        t = _TYPE_WORDS[m.group(1).lower()]
+        if t not in TYPE_CODES:
+            continue
+        nums = [(m.group(2), m.start(), m.end())]
+        pos = m.end()
+        while True:
+            mm = _MORE_NUMBERS.match(text, pos)
+            if not mm:
+                break
+            nums.append((mm.group(1), mm.start(1), mm.end()))
+            pos = mm.end()
+        for num, s, e in nums:
+            tcode = TYPE_CODES[t]
+            code = by_num_type.get((num, tcode)) or f"{num}-{tcode}"
+            shorts.append(DocMention(s, e, code, t, False, num, tcode))
+    mentions = sorted(mentions + shorts, key=lambda d: d.start)
+    docs: dict[str, Document] = {}
+    for d in mentions:
+        doc = docs.setdefault(d.code, Document(d.code, d.type))
+        doc.mentions.append(d)
+        if not d.full:
+            continue
+        tail = text[d.end : d.end + 600]
+        issued = None
+        mdate = _ISSUE_DATE.match(tail)
+        pos = 0
+        if mdate:
+            day, mon, yr = (int(x) for x in mdate.groups())
+            try:
+                issued = dt.date(yr, mon, day)
+            except ValueError:
+                issued = None
+            pos = mdate.end()
+        if m_iss := _ISSUER.match(tail, pos):
+            issuer = m_iss.group(1).strip()
+            if doc.issuer is None or (len(issuer) > len(doc.issuer) and issued is not None):
+                doc.issuer = issuer
+            pos = m_iss.end()
+        if issued and (published is None or issued <= published) and doc.issued is None:
+            doc.issued = issued.isoformat()
+        if m_sub := _SUBJECT_START.match(tail, pos):
+            subject = _subject(tail[m_sub.end() :])
+            better = doc.subject is None or (issued is not None and len(subject or "") > len(doc.subject))
+            if subject and better:
+                doc.subject = subject
+    return mentions, docs
+
+
+def _subject(s: str) -> str | None:
+    s = s.lstrip()
+    if s[:1] in "“\"'«":
+        close = {"“": "”", '"': '"', "'": "'", "«": "»"}[s[0]]
+        end = s.find(close, 1)
+        if 0 < end < 400:
+            return s[1:end].strip() or None
+        s = s[1:]
+    m = _SUBJECT_STOP.search(s[:400])
+    out = (s[: m.start()] if m else s[:300]).strip(" ,;:”\"")
+    return out or None

@@ -1,0 +1,93 @@
+"""Vietnamese text normalisation: pure functions on strings.
+
+Two forms of one text are used by the engine:
+- *display* text: NFC, Ð→Đ, markup and caption debris removed, whitespace tidied;
+- *match* text: the display text with one tone placement (hoà→hòa, uỷ→ủy, thuỵ→thụy). In NFC the tone
+  move keeps the length, so an offset in one form is the same offset in the other.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_MARKS = "\u0300\u0301\u0309\u0303\u0323"
+# a tone mark on the second vowel of oa / oe / uy at the end of a syllable moves to the first vowel
+_TONE_RE = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([" + _MARKS + r"])(?![\u0300-\u036f])(?![^\W\d_])")
+_TAG_RE = re.compile(r"<[^>\n]{0,400}>")
+_CDATA_RE = re.compile(r"<!\[CDATA\[|\]\]>")
+_ZW_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# "Title of the article - Ảnh 1." caption debris of the government CMS
+_CAPTION_RE = re.compile(r"^.{0,400}?\s[-–]\s*Ảnh\s*\d+\.?\s*$", re.M)
+
+
+def nfc(s: str) -> str:
+    """NFC, with the look-alike Ð (U+00D0, ð) mapped to Vietnamese Đ (U+0110, đ)."""
+    return unicodedata.normalize("NFC", s).replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
+
+
+def canon_tone(s: str) -> str:
+    """One tone placement: the tone of a final oa/oe/uy sits on the first vowel (hòa, ủy, khỏe)."""
+    d = unicodedata.normalize("NFD", s)
+    d = _TONE_RE.sub(r"\1\3\2", d)
+    return unicodedata.normalize("NFC", d)
+
+
+def key(s: str | None) -> str:
+    """A comparison key: NFC, one tone placement, case-folded, single spaces."""
+    if not s:
+        return ""
+    return re.sub(r"\s+", " ", canon_tone(nfc(s)).casefold()).strip()
+
+
+def strip_marks(s: str) -> str:
+    """Remove every diacritic (đ→d): for diacritics-insensitive search."""
+    d = unicodedata.normalize("NFD", nfc(s).replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in d if not unicodedata.combining(ch))
+
+
+def clean_text(s: str) -> str:
+    """Display text: NFC, no markup, no caption debris, tidy whitespace, one paragraph per line."""
+    s = nfc(s)
+    s = _CDATA_RE.sub("", s)
+    if "<" in s and ">" in s:
+        s = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li|/tr)\b[^>]*>", "\n", s)
+        s = _TAG_RE.sub(" ", s)
+    if "&" in s:
+        s = html.unescape(s)
+        s = nfc(s)
+    s = _ZW_RE.sub("", s)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    s = _SPACES_RE.sub(" ", s)
+    s = _CAPTION_RE.sub("", s)
+    lines = [ln.strip() for ln in s.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if ln or (out and out[-1]):
+            out.append(ln)
+    return "\n".join(out).strip()
+
+
+def html_to_text(doc: str) -> tuple[str, str | None]:
+    """Text and <title>/<h1> of an HTML page, cheaply (lxml): block elements become lines."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(doc)
+    except (ValueError, lxml.etree.ParserError):
+        return clean_text(doc), None
+    for bad in root.xpath("//script|//style|//noscript|//nav|//footer|//header|//form"):
+        bad.drop_tree()
+    title = None
+    h1 = root.xpath("//h1")
+    if h1:
+        title = " ".join(h1[0].text_content().split()) or None
+    elif root.find(".//title") is not None:
+        title = " ".join((root.find(".//title").text or "").split()) or None
+    for el in root.iter("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "time", "span"):
+        if el.tag == "span":
+            continue
+        el.tail = "\n" + (el.tail or "")
+    return clean_text(root.text_content()), title

@@ -1,0 +1,297 @@
+"""Unit mentions in a text and their resolution against the gazetteer. Pure functions.
+
+A mention is a type word with or without a proper name: "xã Đại Thịnh", "Đảng ủy phường" (bare), "Huyện
+ủy Phú Xuyên", "Ban Thường vụ Quận ủy" (bare), "Thành ủy Hà Nội", "tỉnh Nghệ An", "Đảng ủy Khối các cơ quan
+Thành phố", "Sở Tài chính Hà Nội". Bare mentions are resolved from the article's context (the unit of the
+section, the source's home, the districts the text names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from briefwatch.gazetteer import COMMUNE_LEVEL, DISTRICT_LEVEL, Gazetteer, Unit
+from briefwatch.text import canon_tone, key, nfc
+
+# type word (as written, any case of the first letter) → unit types it can denote
+_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "xã": ("xa",),
+    "phường": ("phuong",),
+    "thị trấn": ("thi_tran",),
+    "đặc khu": ("dac_khu",),
+    "quận": ("quan",),
+    "huyện": ("huyen",),
+    "thị xã": ("thi_xa",),
+    "thành phố": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tp": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tp.": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tỉnh": ("tinh",),
+    "huyện ủy": ("huyen",),
+    "quận ủy": ("quan",),
+    "thị ủy": ("thi_xa",),
+    "thành ủy": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tỉnh ủy": ("tinh",),
+}
+_COMMITTEES = {"huyện ủy", "quận ủy", "thị ủy", "thành ủy", "tỉnh ủy"}
+_TW_RE = "|".join(sorted((re.escape(w) for w in _TYPE_WORDS), key=len, reverse=True))
+_MENTION = re.compile(rf"(?<![\w.])((?i:{_TW_RE}))(?![\w])(?!\s+viên)")
+_NAME_TOKEN = re.compile(r"\s*([^\W_][\w]*)")
+_STOP_NAME = {"Đảng", "UBND", "HĐND", "MTTQ", "Ủy", "Huyện", "Quận", "Thị", "Thành", "Tỉnh", "Xã", "Phường", "Ban", "Chi", "Sáng", "Chiều", "Ngày", "Hội", "Đồng"}
+# a commune-level type word with no name counts as a (bare) mention only after one of these
+_BARE_OK = re.compile(r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$")
+_CENTRAL = re.compile(r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng")
+_AGENCY = re.compile(
+    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: [A-ZĐ][\w]*){1,4}|Sở(?: [A-ZĐ][\w]*| và| [a-zà-ỹđ]+(?= [A-ZĐ])){1,6})"
+)
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    word: str  # the type word as normalised key ("xã", "huyện ủy")
+    types: tuple[str, ...]
+    short: str | None  # proper name as written (one tone placement); None for a bare mention
+    agency: str | None = None  # a non-territorial unit's own short name
+    resolved: Unit | None = None
+    candidates: list[Unit] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        if self.agency:
+            return "other"
+        t = self.types[0]
+        if t in COMMUNE_LEVEL:
+            return "commune"
+        if t in DISTRICT_LEVEL:
+            return "district"
+        return "province"
+
+
+def _read_name(text: str, pos: int, gz: Gazetteer, types: tuple[str, ...], strict: bool = False) -> tuple[str | None, int]:
+    """The proper name after a type word: the longest run of capitalised words (or a number) that the
+    gazetteer knows for these types, else the run itself (cut at words that start another name)."""
+    toks: list[tuple[str, int]] = []
+    p = pos
+    while len(toks) < 5:
+        m = _NAME_TOKEN.match(text, p)
+        if not m:
+            break
+        w = m.group(1)
+        if "\n" in text[p : m.start(1)]:
+            break
+        if not (w[0].isupper() or (not toks and w.isdigit() and len(w) <= 2)):
+            break
+        toks.append((w, m.end(1)))
+        p = m.end(1)
+        if w.isdigit():
+            break
+    if not toks:
+        return None, pos
+    for n in range(len(toks), 0, -1):
+        name = " ".join(t for t, _ in toks[:n])
+        if gz.find(name, types=types):
+            return name, toks[n - 1][1]
+    if strict:
+        return None, pos
+    if toks[0][0] in _STOP_NAME:
+        return None, pos
+    n = next((i for i, (t, _) in enumerate(toks) if t in _STOP_NAME), len(toks))
+    n = min(n, 3)
+    return " ".join(t for t, _ in toks[:n]), toks[n - 1][1]
+
+
+def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
+    out: list[Mention] = []
+    for m in _MENTION.finditer(text):
+        word = canon_tone(m.group(1)).lower()
+        types = _TYPE_WORDS[word]
+        # committees, cities and provinces take only names the gazetteer knows ("Thành ủy Nguyễn Văn Phong" is a person)
+        strict = word in _COMMITTEES or types[0] not in COMMUNE_LEVEL
+        name, end = _read_name(text, m.end(), gz, types, strict)
+        if name is None:
+            if word in _COMMITTEES:
+                out.append(Mention(m.start(), m.end(), word, types, None))
+            elif types[0] in COMMUNE_LEVEL + DISTRICT_LEVEL and _BARE_OK.search(text[max(0, m.start() - 30) : m.start()]):
+                out.append(Mention(m.start(), m.end(), word, types, None))
+            continue
+        if word in ("thành phố", "tp", "tp.") and key(name) in ("thủ đô",):
+            continue
+        out.append(Mention(m.start(), end, word, types, name))
+        # lists: "các xã Tiền Phong, Đại Thịnh và Văn Khê"
+        pos = end
+        while True:
+            mm = re.match(r"\s*(?:,|và|, và)\s*", text[pos:])
+            if not mm:
+                break
+            nxt = pos + mm.end()
+            if _MENTION.match(text, nxt):
+                break
+            name2, end2 = _read_name(text, nxt, gz, types)
+            if not name2 or not gz.find(name2, types=types):
+                break
+            out.append(Mention(nxt, end2, word, types, name2))
+            pos = end2
+    for m in _AGENCY.finditer(text):
+        name = m.group(1)
+        name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", name)
+        out.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+@dataclass
+class Context:
+    """What the article tells about where it is: districts and provinces named, the source's home."""
+
+    era: dt.date | None
+    districts: Counter  # district short name (key) → count of explicit mentions
+    district_names: dict[str, str]  # key → display short name
+    district_types: dict[str, str]
+    provinces: Counter
+    province_names: dict[str, str]
+    home_district: str | None = None
+    home_unit: Unit | None = None
+    home_province: str | None = None
+
+    def main_province(self) -> str | None:
+        if self.home_province:
+            return self.home_province
+        if self.provinces:
+            return self.province_names[self.provinces.most_common(1)[0][0]]
+        return None
+
+
+def build_context(mentions: list[Mention], gz: Gazetteer, era: dt.date | None, home: dict | None, title: str | None) -> Context:
+    ctx = Context(era, Counter(), {}, {}, Counter(), {})
+    for mn in mentions:
+        if mn.short is None or mn.agency:
+            continue
+        if mn.level == "district":
+            cands = gz.find(mn.short, types=mn.types)
+            if cands:
+                k = key(mn.short)
+                ctx.districts[k] += 1
+                ctx.district_names[k] = cands[0].short
+                ctx.district_types[k] = cands[0].unit_type
+                for c in cands:
+                    if c.unit_type in DISTRICT_LEVEL and len({x.province for x in cands}) == 1:
+                        ctx.provinces[key(c.province)] += 1
+                        ctx.province_names[key(c.province)] = c.province
+                        break
+            prov = gz.find(mn.short, types=("thanh_pho_tw",))
+            if prov and mn.word in ("thành phố", "tp", "tp.", "thành ủy"):
+                ctx.provinces[key(mn.short)] += 2
+                ctx.province_names[key(mn.short)] = prov[0].short
+        elif mn.level == "province":
+            cands = gz.find(mn.short, types=("tinh", "thanh_pho_tw"))
+            if cands:
+                ctx.provinces[key(mn.short)] += 2
+                ctx.province_names[key(mn.short)] = cands[0].short
+    if home:
+        prov = home.get("province")
+        if prov:
+            ctx.home_province = canon_tone(nfc(prov))
+        dist = home.get("district")
+        if dist:
+            ctx.home_district = canon_tone(nfc(re.sub(r"(?i)^(quận|huyện|thị xã|thành phố)\s+", "", dist)))
+            k = key(ctx.home_district)
+            ctx.districts[k] += 3
+            ctx.district_names[k] = ctx.home_district
+            cands = gz.find(ctx.home_district, types=DISTRICT_LEVEL, province=ctx.home_province or "Hà Nội")
+            if cands:
+                ctx.district_types[k] = cands[0].unit_type
+                ctx.home_province = ctx.home_province or cands[0].province
+        unit = home.get("unit")
+        if unit:
+            m = re.match(r"(?i)\s*(xã|phường|thị trấn|đặc khu)\s+(.+)", canon_tone(nfc(unit)))
+            if m:
+                cands = gz.find(m.group(2), types=_TYPE_WORDS[m.group(1).lower()], on=era, district=ctx.home_district, province=ctx.home_province or "Hà Nội")
+                cands = cands or gz.find(m.group(2), types=_TYPE_WORDS[m.group(1).lower()], province=ctx.home_province or "Hà Nội")
+                if cands:
+                    ctx.home_unit = cands[0]
+    if title and not ctx.districts:
+        # a headline naming a district bare: "Cầu Giấy quán triệt Chỉ thị ..."
+        for m in re.finditer(r"[A-ZĐ][\w]*(?: [A-ZĐ][\w]*){1,2}", canon_tone(nfc(title))):
+            cands = gz.find(m.group(0), types=DISTRICT_LEVEL, province=ctx.main_province() or "Hà Nội")
+            if cands:
+                k = key(m.group(0))
+                ctx.districts[k] += 1
+                ctx.district_names[k] = cands[0].short
+                ctx.district_types[k] = cands[0].unit_type
+                break
+    return ctx
+
+
+def resolve(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None = None) -> dict | None:
+    """The event-unit fields of a mention: {unit, unit_type, district, province}, or None if unknown."""
+    if mn.agency:
+        return {"unit": mn.agency, "unit_type": "other", "district": None, "province": ctx.main_province()}
+    prov_ctx = ctx.main_province()
+    on = on or ctx.era
+    if mn.short is None:
+        return _resolve_bare(mn, gz, ctx, on, commune_hint)
+    cands = gz.find(mn.short, types=mn.types, on=on) or gz.find(mn.short, types=mn.types)
+    if prov_ctx and len({c.province for c in cands}) > 1:
+        cands = [c for c in cands if key(c.province) == key(prov_ctx)] or cands
+    if not cands:
+        # not in the gazetteer (renamed or merged before 2025): keep the mention as written
+        t = mn.types[0]
+        from briefwatch.gazetteer import TYPE_WORDS
+
+        district = None
+        if t in COMMUNE_LEVEL and len(ctx.districts) == 1:
+            district = ctx.district_names[next(iter(ctx.districts))]
+        return {"unit": f"{TYPE_WORDS[t]} {canon_tone(mn.short)}", "unit_type": t, "district": district, "province": prov_ctx}
+    if cands[0].unit_type in COMMUNE_LEVEL:
+        told = [c for c in cands if c.district and key(c.district) in ctx.districts]
+        if told:
+            best = max(told, key=lambda c: ctx.districts[key(c.district)])
+            return _fields(best, district=best.district)
+        provs = {c.province for c in cands}
+        return _fields(cands[0], district=None, province=cands[0].province if len(provs) == 1 else prov_ctx)
+    if len(cands) > 1:
+        # same name in several provinces / types: the one of the article's province, else a district
+        cands.sort(key=lambda c: (key(c.province) != key(prov_ctx or "Hà Nội"), c.unit_type not in DISTRICT_LEVEL))
+    return _fields(cands[0], district=None)
+
+
+def _fields(u: Unit, *, district: str | None, province: str | None = None) -> dict:
+    ut = "other" if u.unit_type == "dac_khu" else u.unit_type
+    return {"unit": u.name, "unit_type": ut, "district": district, "province": province or u.province}
+
+
+def _resolve_bare(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None) -> dict | None:
+    t = mn.types[0]
+    if t in COMMUNE_LEVEL:
+        u = commune_hint or ctx.home_unit
+        if u is None or u.unit_type not in mn.types:
+            return None
+        return _fields(u, district=u.district if (u.district and key(u.district) in ctx.districts) else None)
+    if t in DISTRICT_LEVEL:
+        ds = [(k, n) for k, n in ctx.districts.most_common() if ctx.district_types.get(k) in mn.types]
+        if not ds:
+            return None
+        k = ds[0][0]
+        cands = gz.find(ctx.district_names[k], types=mn.types, province=ctx.main_province() or "Hà Nội") or gz.find(
+            ctx.district_names[k], types=mn.types
+        )
+        return _fields(cands[0], district=None) if cands else None
+    # Thành ủy / Tỉnh ủy with no name: the article's province (Hà Nội when nothing else is said)
+    prov = ctx.main_province() or "Hà Nội"
+    cands = [c for c in gz.find(prov, types=("tinh", "thanh_pho_tw"), on=on) if c.unit_type in mn.types]
+    if not cands and mn.word == "thành ủy":
+        # a provincial city's committee in a province article
+        ds = [(k, n) for k, n in ctx.districts.most_common() if ctx.district_types.get(k) == "thanh_pho_thuoc_tinh"]
+        if ds:
+            c2 = gz.find(ctx.district_names[ds[0][0]], types=("thanh_pho_thuoc_tinh",))
+            return _fields(c2[0], district=None) if c2 else None
+        return None
+    return _fields(cands[0], district=None) if cands else None
+
+
+def central_organ_before(text: str, start: int, end: int) -> bool:
+    return bool(_CENTRAL.search(text, start, end))
