@@ -49,14 +49,15 @@ _BASIS_START = re.compile(
 )
 _PLACE = re.compile(r"(?<!\w)(?i:tại|ở)\s[^,;:]*")
 _COORD_GAP = re.compile(
-    r"^\s*(?:,|và|cùng|cùng với|phối hợp với|phối hợp cùng|, và)?\s*"
+    r"^\s*(?:,|\(|và|cùng|cùng với|phối hợp với|phối hợp cùng|, và)?\s*"
     r"(?:(?:Đảng ủy|Đảng bộ|Ban Thường vụ|Ban thường vụ|Ban Chấp hành|Ban chấp hành|UBND|Ủy ban nhân dân|"
     r"Ban Tuyên giáo|Trung tâm Chính trị|Thường trực|Chi bộ|MTTQ)\s*)*$"
 )
 _EMBED_GAP = re.compile(
     r"^(?:\s*,?\s*(?i:ngày)\s+[\d/.\-]+)?(?:\s*,?\s*(?:của|do)\s[^,;.]{0,80}?)?\s*,?\s*(?:về\s+)?(?:việc\s+)?[“\"]?"
     r"(?:(?i:tiếp tục|đẩy mạnh|tăng cường)\s+)?(?i:thực hiện|triển khai thực hiện|triển khai|thi hành|sơ kết|tổng kết)"
-    r"(?:\s+(?:việc|có hiệu quả|hiệu quả|tốt))?\s+$"
+    r"(?:\s+(?:việc|có hiệu quả|hiệu quả|tốt))?\s+"
+    r"(?:(?i:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình|hướng dẫn|thông báo|quyết định)\s+)?(?:(?i:số)\s+)?$"
 )
 _PERSONS = r"(?:đồng chí\s+)?(?:đảng viên|cán bộ|đại biểu|người|hội viên|học viên|đoàn viên|công chức|CB,?\s*ĐV|cán bộ,\s*đảng viên|cán bộ, công chức)"
 _ATT = [
@@ -68,6 +69,10 @@ _ATT = [
         r"(?:(hơn|trên|gần|khoảng|Hơn|Trên|Gần|Khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
     ),
 ]
+_ATT_TOTAL = re.compile(
+    r"(?i:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
+    r"(?:người|đại biểu|đảng viên|cán bộ|lượt)"
+)
 _KINDS = [
     (re.compile(r"(?i:sơ kết)"), "so_ket"),
     (re.compile(r"(?i:tổng kết)"), "tong_ket"),
@@ -224,7 +229,7 @@ def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
     # apposition "xã X, huyện Y" / "huyện Y, tỉnh Z": keep the lower unit
     keep: list[Mention] = []
     for m in group:
-        if keep and text[keep[-1].end : m.start].strip() in (",", "") and _rank(m) > _rank(keep[-1]):
+        if keep and text[keep[-1].end : m.start].strip(" ,(–-") == "" and _rank(m) > _rank(keep[-1]):
             continue
         keep.append(m)
     return keep
@@ -294,6 +299,11 @@ def _kind(text: str) -> str | None:
 
 
 def _attendees(text: str) -> int | None:
+    m = _ATT_TOTAL.search(text)
+    if m:
+        val = _number(m.group(2), m.group(3))
+        if val:
+            return val
     best = None
     for rx in _ATT:
         for m in rx.finditer(text):
@@ -309,6 +319,20 @@ def _attendees(text: str) -> int | None:
                 best = (m.start(), val)
             break
     return best[1] if best else None
+
+
+def _number(num: str, unit: str | None) -> int | None:
+    num = num.replace(".", "").replace(",", "")
+    if not num.isdigit():
+        return None
+    val = int(num)
+    if unit:
+        val *= 10000 if unit.lower() == "vạn" else 1000
+    return val
+
+
+def _is_total(text: str) -> bool:
+    return bool(_ATT_TOTAL.search(text))
 
 
 def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section: Section) -> dt.date | None:
@@ -367,7 +391,7 @@ def extract_events(art: Article) -> list[dict]:
                 first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
                 kind = _kind(text[trig:first_doc]) or _kind(text[clause_start:trig])
                 att = _attendees(text[trig : s.end])
-                relay = bool(_RELAY.search(text[clause_start : s.end])) and not docs
+                relay = bool(_RELAY.search(text[clause_start:first_doc]))
                 new = []
                 for u in units:
                     f = _same_frame(current, u, date)
@@ -390,7 +414,7 @@ def extract_events(art: Article) -> list[dict]:
         if not verb:
             att = _attendees(seg)
             for f in current:
-                if f.attendees is None and att is not None:
+                if att is not None and (f.attendees is None or _is_total(seg)):
                     f.attendees = att
             continue
         pre = seg[: verb.start()]
@@ -403,15 +427,18 @@ def extract_events(art: Article) -> list[dict]:
             f.add_docs(docs)
             if f.kind is None and kind:
                 f.kind = kind
-            if f.attendees is None and att is not None:
+            if att is not None and (f.attendees is None or _is_total(seg)):
                 f.attendees = att
-    # relay frames with no documents of their own brief those of the main conference
+    # a relay of a higher conference ("tổ chức hội nghị tiếp cầu") briefs what that conference briefed
     for i, f in enumerate(frames):
-        if f.relay and not f.docs:
-            src = next((g for g in reversed(frames[:i]) if g.docs), None)
+        if f.relay:
+            src = next((g for g in reversed(frames[:i]) if g.docs and not g.relay), None)
             if src:
-                f.add_docs(src.docs)
+                own = f.docs
+                f.docs = []
+                f.add_docs(src.docs + own)
                 f.kind = f.kind or src.kind
+                f.date = f.date or src.date
     return _finish(frames)
 
 

@@ -78,14 +78,14 @@ def html_to_text(doc: str) -> tuple[str, str | None]:
         root = lxml.html.fromstring(doc)
     except (ValueError, lxml.etree.ParserError):
         return clean_text(doc), None
-    for bad in root.xpath("//script|//style|//noscript|//nav|//footer|//header|//form"):
-        bad.drop_tree()
     title = None
     h1 = root.xpath("//h1")
     if h1:
         title = " ".join(h1[0].text_content().split()) or None
     elif root.find(".//title") is not None:
         title = " ".join((root.find(".//title").text or "").split()) or None
+    for bad in root.xpath("//head|//script|//style|//noscript|//nav|//footer|//header|//form"):
+        bad.drop_tree()
     for el in root.iter("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "time", "span"):
         if el.tag == "span":
             continue

@@ -44,7 +44,8 @@ _STOP_NAME = {"Đảng", "UBND", "HĐND", "MTTQ", "Ủy", "Huyện", "Quận", "
 _BARE_OK = re.compile(r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$")
 _CENTRAL = re.compile(r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng")
 _AGENCY = re.compile(
-    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: [A-ZĐ][\w]*){1,4}|Sở(?: [A-ZĐ][\w]*| và| [a-zà-ỹđ]+(?= [A-ZĐ])){1,6})"
+    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|[A-ZĐ][\w]*)){1,4}"
+    r"|Sở(?: (?:Thành phố|[A-ZĐ][\w]*)| và| [a-zà-ỹđ]+(?= [A-ZĐ])){1,6})"
 )
 
 

@@ -64,5 +64,28 @@ def extract_cmd(files: tuple[Path, ...]) -> None:
         sys.stdout.flush()
 
 
+
+
+@click.command("score")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--text-only", is_flag=True, help="Give the engine bare text (no url, title or publish date).")
+@click.option("-v", "verbose", is_flag=True, help="List every difference.")
+def score_cmd(paths: tuple[Path, ...], text_only: bool, verbose: bool) -> None:
+    """Score the engine on labelled articles (ANNOTATION.md JSON files or folders of them)."""
+    from briefwatch import scoring
+
+    gold = scoring.load_labelled(paths)
+    res = scoring.score(gold, scoring.run(gold, text_only=text_only))
+    details = res.pop("details")
+    if verbose:
+        for d in details:
+            click.echo(f"--- {d['id']}")
+            for k in ("missed", "extra", "fields"):
+                if d[k]:
+                    click.echo(f"  {k}: {d[k]}")
+    click.echo(json.dumps(res))
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(extract_cmd)
+    cli.add_command(score_cmd)

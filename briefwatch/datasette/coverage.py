@@ -140,10 +140,17 @@ def coverage_page(
     rules: list[str] = []
     alert_rows: list[dict[str, Any]] = []
     if _table_exists(conn, "alert_states"):
-        rules = [r[0] for r in conn.execute("SELECT DISTINCT rule FROM alert_states WHERE document = ? ORDER BY rule", [code])]
+        rules = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT rule FROM alert_states WHERE document = ? ORDER BY rule", [code]
+            )
+        ]
         if rules:
             rule = rule if rule in rules else rules[0]
-            alert_rows = _rows(conn, "SELECT * FROM alert_states WHERE rule = ? AND document = ?", [rule, code])
+            alert_rows = _rows(
+                conn, "SELECT * FROM alert_states WHERE rule = ? AND document = ?", [rule, code]
+            )
     if alert_rows:
         expected = alert_rows
         source = "rule"
