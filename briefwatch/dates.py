@@ -16,7 +16,7 @@ _Y = r"(\d{4})"
 _SEP = r"\s*[/.\-–]\s*"
 
 # "ngày 7 tháng 8 năm 2023", "ngày 07/8/2023", "29/9/2023", "8-9", "12/9"
-_FULL_WORDS = re.compile(rf"(?i:ngày)\s+{_D}\s+(?i:tháng)\s+{_M}(?:\s*(?:,\s*)?(?i:năm)\s+{_Y})?")
+_FULL_WORDS = re.compile(rf"[Nn]gày\s+{_D}\s+[Tt]háng\s+{_M}(?:\s*(?:,\s*)?[Nn]ăm\s+{_Y})?")
 _RANGE = re.compile(rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])")
 _NUMERIC = re.compile(rf"(?<![\d/.\-])(?<![\d/.\-] ){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))")
 _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
@@ -24,7 +24,7 @@ _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
 # date lines of real sites: "30/09/2023 | 11:16", "Ngày đăng 15/09/2023 | 15:38", "Bạch Thanh 08/09/2023 - 18:06",
 # "Publish date 23/07/2024 | 09:21", "13:25 09/08/2025", "Thứ hai, 08:30 18/09/2023", ISO timestamps
 _PUB_PATTERNS = [
-    re.compile(rf"(?i:ngày đăng|publish date|ngày xuất bản|cập nhật|đăng lúc|đăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
+    re.compile(rf"(?:[Nn]gày đăng|[Pp]ublish date|[Nn]gày xuất bản|[Cc]ập nhật|[Đđ]ăng lúc|[Đđ]ăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
     re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}\s*(?:\||[-–,]|lúc)?\s*{_TIME}"),
     re.compile(rf"{_TIME}\s*(?:\||[-–,])?\s*(?:ngày\s+)?{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
     re.compile(r"(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}", re.A),
@@ -62,6 +62,23 @@ def parse_publish_date(text: str, *, head_chars: int = 2500) -> dt.date | None:
     return best[1] if best else None
 
 
+_CAND = re.compile(r"\d{1,2}\s*(?:[/.\-–]|và|đến|tới|,)")
+
+
+def _candidates(pat: re.Pattern, text: str):
+    """Matches of ``pat`` tried only near digits followed by a date separator (fast on long texts)."""
+    if pat is _FULL_WORDS:
+        yield from pat.finditer(text)
+        return
+    last = -1
+    for c in _CAND.finditer(text):
+        lo = max(c.start() - 1 if pat is _NUMERIC else c.start() - 1, last, 0)
+        m = pat.search(text, lo, min(len(text), c.start() + 40))
+        if m and m.start() <= c.start() + 1 and m.start() >= last:
+            last = m.end()
+            yield m
+
+
 def find_dates(text: str) -> list[DateMention]:
     """Every day-month(-year) mention, in order, non-overlapping (the longest form wins)."""
     found: list[DateMention] = []
@@ -70,8 +87,11 @@ def find_dates(text: str) -> list[DateMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
+    has_words = "gày" in text
     for pat, idx in ((_FULL_WORDS, (1, 2, 3)), (_RANGE, (1, 3, 4)), (_NUMERIC, (1, 2, 3))):
-        for m in pat.finditer(text):
+        if pat is _FULL_WORDS and not has_words:
+            continue
+        for m in _candidates(pat, text):
             if not free(m.start(), m.end()):
                 continue
             d, mo = int(m.group(idx[0])), int(m.group(idx[1]))

@@ -36,11 +36,13 @@ _TYPE_WORDS = {
     "công văn": "cong_van",
 }
 _TYPE_WORD_RE = "|".join(sorted((re.escape(w) for w in _TYPE_WORDS), key=len, reverse=True))
-_SHORT = re.compile(
-    rf"(?<!\w)((?i:{_TYPE_WORD_RE}))\s+(?:(?i:số)\s+)?(\d{{1,4}})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)"
+# found on the lower-cased text (fast), the number then read on the text itself
+_SHORT_WORD = re.compile(rf"(?<!\w)({_TYPE_WORD_RE})\s+")
+_SHORT_REST = re.compile(
+    r"(?:[Ss]ố\s+)?(\d{1,4})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)"
     r"(?!\s*(?:năm|tháng|ngày|điểm|nội dung|nhiệm vụ|nhóm|giải pháp|mục|tiêu chí|tốt|%))"
 )
-_MORE_NUMBERS = re.compile(r"\s*(?:,|và)\s*(?:(?i:số)\s+)?(\d{1,4})(?![\d/\-–—]|\w)")
+_MORE_NUMBERS = re.compile(r"\s*(?:,|và)\s*(?:[Ss]ố\s+)?(\d{1,4})(?![\d/\-–—]|\w)")
 
 _CODE_TYPES = {
     "CT": "chi_thi",
@@ -118,8 +120,11 @@ def normalise_code(code: str) -> str:
     return re.sub(r"/TƯ$", "/TW", c)
 
 
+_WORD_BEFORE = re.compile(rf"({_TYPE_WORD_RE})\s+(?:số\s*)?(?:\S+\s+)?$")
+
+
 def _word_before(text: str, pos: int) -> str | None:
-    m = re.search(rf"((?i:{_TYPE_WORD_RE}))\s+(?:(?i:số)\s*)?(?:\S+\s+)?$", text[max(0, pos - 40) : pos])
+    m = _WORD_BEFORE.search(text[max(0, pos - 40) : pos].lower())
     return _TYPE_WORDS.get(m.group(1).lower()) if m else None
 
 
@@ -167,13 +172,15 @@ def find_documents(text: str, published: dt.date | None = None) -> tuple[list[Do
     for d in mentions:
         by_num_type.setdefault((d.number, TYPE_CODES.get(d.type, d.type_code)), d.code)
     shorts: list[DocMention] = []
-    for m in _SHORT.finditer(text):
-        if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
+    low = text.lower()
+    for w in _SHORT_WORD.finditer(low):
+        m = _SHORT_REST.match(text, w.end())
+        if not m or any(not (m.end() <= s or w.start() >= e) for s, e in spans):
             continue
-        t = _TYPE_WORDS[m.group(1).lower()]
+        t = _TYPE_WORDS[w.group(1)]
         if t not in TYPE_CODES:
             continue
-        nums = [(m.group(2), m.start(), m.end())]
+        nums = [(m.group(1), w.start(), m.end())]
         pos = m.end()
         while True:
             mm = _MORE_NUMBERS.match(text, pos)

@@ -24,30 +24,30 @@ from briefwatch.gazetteer import COMMUNE_LEVEL, Gazetteer, Unit
 from briefwatch.units import Context, Mention, central_organ_before, resolve
 
 _TRIGGER = re.compile(
-    r"(?i:quán triệt|triển khai|học tập|nghiên cứu|sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề|"
+    r"(?:quán triệt|triển khai|học tập|nghiên cứu|sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề|"
     r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|truyền đạt|thông tin chuyên đề)"
 )
-_HELD = re.compile(r"(?i:tổ chức|tiến hành|khai mạc|chủ trì|diễn ra|hội nghị|lớp|buổi|đã|đợt)(?!\w)")
+_HELD = re.compile(r"(?:tổ chức|tiến hành|khai mạc|chủ trì|diễn ra|hội nghị|lớp|buổi|đã|đợt)(?!\w)")
 _NEG = re.compile(
-    r"(?<!\w)(?<!ban )(?<!Ban )(?i:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|ban hành|nhằm|để|"
+    r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|ban hành|nhằm|để|"
     r"xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|giao|đề ra|lên kế hoạch|có trách nhiệm|bảo đảm|đảm bảo|quyết tâm|"
     r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng)(?!\w)"
 )
 _CONT_START = re.compile(
-    r"^\W*(?i:tại hội nghị|cũng tại hội nghị|tại buổi|hội nghị|tiếp đó|sau đó|tiếp theo|trong chương trình|"
+    r"^\W*(?:tại hội nghị|cũng tại hội nghị|tại buổi|hội nghị|tiếp đó|sau đó|tiếp theo|trong chương trình|"
     r"các đại biểu|các đồng chí|cán bộ|đảng viên|các đảng viên|buổi|đại biểu|qua đó|trong buổi|ngay sau|"
     r"phát biểu|kết luận hội nghị|tham dự|dự hội nghị|dự và)"
 )
 _CONT_VERB = re.compile(
-    r"(?i:quán triệt|triển khai|truyền đạt|được nghe|đã nghe|nghe|giới thiệu|trình bày|phổ biến|học tập|nghiên cứu|"
+    r"(?:quán triệt|triển khai|truyền đạt|được nghe|đã nghe|nghe|giới thiệu|trình bày|phổ biến|học tập|nghiên cứu|"
     r"thông tin|sơ kết|tổng kết|thông qua)"
 )
-_ISSUANCE = re.compile(r"(?i:ban hành|đã ký|ký ban hành|vừa ký)")
+_ISSUANCE = re.compile(r"(?:ban hành|đã ký|ký ban hành|vừa ký)")
 _BASIS_START = re.compile(
-    r"^\W*(?i:thực hiện|căn cứ|theo|triển khai|quán triệt|để|nhằm|trên cơ sở|thực hiện sự chỉ đạo|"
+    r"^\W*(?:thực hiện|căn cứ|theo|triển khai|quán triệt|để|nhằm|trên cơ sở|thực hiện sự chỉ đạo|"
     r"được sự đồng ý|với mục đích)[^,;:]*,"
 )
-_PLACE = re.compile(r"(?<!\w)(?i:tại|ở)\s[^,;:]*")
+_PLACE = re.compile(r"(?<!\w)(?:tại|ở)\s[^,;:]*")
 _COORD_GAP = re.compile(
     r"^\s*(?:,|\(|và|cùng|cùng với|phối hợp với|phối hợp cùng|, và)?\s*"
     r"(?:(?:Đảng ủy|Đảng bộ|Ban Thường vụ|Ban thường vụ|Ban Chấp hành|Ban chấp hành|UBND|Ủy ban nhân dân|"
@@ -62,26 +62,26 @@ _EMBED_GAP = re.compile(
 _PERSONS = r"(?:đồng chí\s+)?(?:đảng viên|cán bộ|đại biểu|người|hội viên|học viên|đoàn viên|công chức|CB,?\s*ĐV|cán bộ,\s*đảng viên|cán bộ, công chức)"
 _ATT = [
     re.compile(
-        r"(?i:cho|với|có|gồm|thu hút|của)\s+(?:(?i:sự tham dự|sự tham gia)\s+của\s+)?(?:(?i:tổng số|tổng cộng)\s+)?"
+        r"(?:cho|với|có|gồm|thu hút|của)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
         r"(?:(hơn|trên|gần|khoảng|gần|xấp xỉ|hàng|gần\s+như)\s+)?(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
     ),
     re.compile(
-        r"(?:(hơn|trên|gần|khoảng|Hơn|Trên|Gần|Khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
+        r"(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
     ),
 ]
 _ATT_TOTAL = re.compile(
-    r"(?i:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
+    r"(?:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
     r"(?:người|đại biểu|đảng viên|cán bộ|lượt)"
 )
 _KINDS = [
-    (re.compile(r"(?i:sơ kết)"), "so_ket"),
-    (re.compile(r"(?i:tổng kết)"), "tong_ket"),
-    (re.compile(r"(?i:sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề)"), "sinh_hoat"),
-    (re.compile(r"(?i:quán triệt|truyền đạt)"), "quan_triet"),
-    (re.compile(r"(?i:triển khai)"), "trien_khai"),
-    (re.compile(r"(?i:học tập|nghiên cứu)"), "sinh_hoat"),
+    (re.compile(r"(?:sơ kết)"), "so_ket"),
+    (re.compile(r"(?:tổng kết)"), "tong_ket"),
+    (re.compile(r"(?:sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề)"), "sinh_hoat"),
+    (re.compile(r"(?:quán triệt|truyền đạt)"), "quan_triet"),
+    (re.compile(r"(?:triển khai)"), "trien_khai"),
+    (re.compile(r"(?:học tập|nghiên cứu)"), "sinh_hoat"),
 ]
-_RELAY = re.compile(r"(?i:tiếp cầu|tiếp sóng|điểm cầu)")
+_RELAY = re.compile(r"(?:tiếp cầu|tiếp sóng|điểm cầu)")
 _BCD = re.compile(
     r"(?i:ban chỉ đạo)(?:\s+(?i:thực hiện))?\s+(?:(?i:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình)\s+)?(?:(?i:số)\s+)?$"
 )
@@ -124,6 +124,7 @@ class Article:
     """A prepared article: the match text and everything found in it."""
 
     text: str
+    low: str  # text.lower(): keyword patterns run on it without IGNORECASE (10x faster on Unicode)
     published: dt.date | None
     body_start: int
     doc_mentions: list[DocMention]
@@ -193,10 +194,10 @@ def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list
             if m:
                 prefix = m.group(2)
                 starts_ok = m.group(1) or re.match(
-                    r"(?i:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix.strip()
+                    r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix.strip().lower()
                 )
                 units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
-                if starts_ok and units and not _TRIGGER.search(prefix):
+                if starts_ok and units and not _TRIGGER.search(prefix.lower()):
                     hdates = [d for d in art.date_mentions if s <= d.start < s + m.end(2)]
                     sections.append(Section(units, hdates[0] if hdates else None))
                     cur = len(sections) - 1
@@ -211,9 +212,9 @@ def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list
 
 def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
     text = art.text
-    basis = _BASIS_START.match(text[clause_start:trig])
-    lo = clause_start + (basis.end() if basis else 0)
-    place = [(m.start() + lo, m.end() + lo) for m in _PLACE.finditer(text[lo:trig])]
+    basis = _BASIS_START.match(art.low, clause_start, trig)
+    lo = basis.end() if basis else clause_start
+    place = [(m.start(), m.end()) for m in _PLACE.finditer(art.low, lo, trig)]
     window = [m for m in art.unit_mentions if lo <= m.start < trig and not _in_spans(m.start, place)]
     # a unit inside a document's issuer phrase is the holder only when no other is named
     # ("Ban Chỉ đạo thực hiện Nghị quyết 15-NQ/TU ... của Ban Thường vụ Thành ủy tổ chức Hội nghị sơ kết")
@@ -241,22 +242,22 @@ def _rank(m: Mention) -> int:
 
 def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
     """"Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the unit after "của" outside document tails."""
-    seg = art.text[trig : s.end]
-    if not re.search(r"(?i:được tổ chức|diễn ra|đã được tổ chức)", seg):
+    seg = art.low[trig : s.end]
+    if not re.search(r"được tổ chức|diễn ra", seg):
         return []
     out = []
     for m in art.unit_mentions:
         if trig <= m.start < s.end and not _in_spans(m.start, art.doc_spans):
-            if re.search(r"(?i:của|do)\s+(?:[\wÀ-ỹ]+\s+){0,4}$", art.text[max(trig, m.start - 40) : m.start]):
+            if re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start]):
                 out.append(m)
     return out[:1]
 
 
 def _positive_trigger(art: Article, anchor: int, s: Sentence, clause_start: int) -> int | None:
     """Position of the first briefing word reported as held (not planned, instructed or issued)."""
-    text = art.text
-    for t in _TRIGGER.finditer(text, anchor, s.end):
-        window = text[anchor : t.start()]
+    low = art.low
+    for t in _TRIGGER.finditer(low, anchor, s.end):
+        window = low[anchor : t.start()]
         neg = _NEG.search(window)
         held = _HELD.search(window)
         starts_dated = any(clause_start <= d.start < clause_start + 40 for d in art.date_mentions) and not neg
@@ -264,7 +265,7 @@ def _positive_trigger(art: Article, anchor: int, s: Sentence, clause_start: int)
             return None
         if held and (neg is None or held.start() < neg.start()):
             return t.start()
-        if neg is None and (starts_dated or re.search(r"(?i:hội nghị|đã)\s*$", window)):
+        if neg is None and (starts_dated or window.rstrip().endswith(("hội nghị", "đã"))):
             return t.start()
         if neg is not None:
             return None
@@ -298,7 +299,12 @@ def _kind(text: str) -> str | None:
     return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _attendees(text: str) -> int | None:
+    if not _DIGIT.search(text):
+        return None
     m = _ATT_TOTAL.search(text)
     if m:
         val = _number(m.group(2), m.group(3))
@@ -339,7 +345,7 @@ def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section
     cands = [
         d
         for d in art.date_mentions
-        if clause_start <= d.start < s.end and not _in_spans(d.start, art.doc_spans) and not _after_word(art.text, d.start, ("từ năm", "năm"))
+        if clause_start <= d.start < s.end and not _in_spans(d.start, art.doc_spans)
     ]
     before = [d for d in cands if d.start < trig]
     pick = before[0] if before else (cands[0] if cands else section.header_date)
@@ -349,17 +355,13 @@ def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section
     return dates_mod.resolve(pick, art.published, year)
 
 
-def _after_word(text: str, pos: int, words: tuple[str, ...]) -> bool:
-    return False
-
-
 def _fallback_year(art: Article, s: Sentence) -> int | None:
     years = [d.year for d in art.date_mentions if d.year is not None and d.start < s.end + 400]
     return max(years) if years else None
 
 
 def extract_events(art: Article) -> list[dict]:
-    text = art.text
+    text, low = art.text, art.low
     sents, sections, header_end = _sections(art, split_sentences(text, art.body_start))
     frames: list[Frame] = []
     open_by_section: dict[int, list[Frame]] = {}
@@ -367,7 +369,7 @@ def extract_events(art: Article) -> list[dict]:
     for i, s in enumerate(sents):
         clause_start = header_end.get(i, s.start)
         section = sections[s.section]
-        seg = text[clause_start : s.end]
+        seg = low[clause_start : s.end]
         current = open_by_section.get(s.section) or (last_frames if s.section == 0 else [])
         is_cont_start = bool(_CONT_START.match(seg))
         trig = _positive_trigger(art, clause_start, s, clause_start)
@@ -389,9 +391,9 @@ def extract_events(art: Article) -> list[dict]:
                 if bcd:
                     docs = _docs_after(art, bcd[0].start, s.end)
                 first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
-                kind = _kind(text[trig:first_doc]) or _kind(text[clause_start:trig])
-                att = _attendees(text[trig : s.end])
-                relay = bool(_RELAY.search(text[clause_start:first_doc]))
+                kind = _kind(low[trig:first_doc]) or _kind(low[clause_start:trig])
+                att = _attendees(low[trig : s.end])
+                relay = bool(_RELAY.search(low, clause_start, first_doc))
                 new = []
                 for u in units:
                     f = _same_frame(current, u, date)

@@ -41,7 +41,10 @@ def prepare(
     date_mentions = dates_mod.find_dates(match)
     era = pub or _latest_year_date(date_mentions)
     ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start])
-    art = Article(match, pub, body_start, doc_mentions, unit_mentions, date_mentions, ctx, gz)
+    low = match.lower()
+    if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
+        low = "".join(c.lower()[0] for c in match)
+    art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_mentions, ctx, gz)
     art.doc_spans = doc_tail_spans(match, doc_mentions)
     art.documents = _docs  # type: ignore[attr-defined]
     return art

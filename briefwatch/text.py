@@ -8,19 +8,19 @@ Two forms of one text are used by the engine:
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 
 _MARKS = "\u0300\u0301\u0309\u0303\u0323"
 # a tone mark on the second vowel of oa / oe / uy at the end of a syllable moves to the first vowel
-_TONE_RE = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([" + _MARKS + r"])(?![\u0300-\u036f])(?![^\W\d_])")
 _TAG_RE = re.compile(r"<[^>\n]{0,400}>")
 _CDATA_RE = re.compile(r"<!\[CDATA\[|\]\]>")
 _ZW_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # "Title of the article - Ảnh 1." caption debris of the government CMS
-_CAPTION_RE = re.compile(r"^.{0,400}?\s[-–]\s*Ảnh\s*\d+\.?\s*$", re.M)
+_CAPTION_RE = re.compile(r"\s[-–]\s*Ảnh\s*\d+\.?\s*$")
 
 
 def nfc(s: str) -> str:
@@ -28,13 +28,32 @@ def nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s).replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
 
 
+def _build_tone_table() -> dict[str, str]:
+    table = {}
+    for v1 in "oOuU":
+        for v2 in "aAeEyY":
+            for mark in _MARKS:
+                src = unicodedata.normalize("NFC", v1 + v2 + mark)
+                table[src] = unicodedata.normalize("NFC", v1 + mark + v2)
+    return table
+
+
+_TONE_TABLE = _build_tone_table()
+# on NFC text: o/u followed by a toned a/e/y that ends the syllable (not after q: "quý" keeps its tone)
+_TONE_NFC_RE = re.compile("(?<![qQ])[oOuU][" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])")
+
+
 def canon_tone(s: str) -> str:
-    """One tone placement: the tone of a final oa/oe/uy sits on the first vowel (hòa, ủy, khỏe)."""
-    d = unicodedata.normalize("NFD", s)
-    d = _TONE_RE.sub(r"\1\3\2", d)
-    return unicodedata.normalize("NFC", d)
+    """One tone placement: the tone of a final oa/oe/uy sits on the first vowel (hòa, ủy, khỏe).
+
+    Expects NFC text (as ``nfc`` gives); the length is unchanged.
+    """
+    if not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    return _TONE_NFC_RE.sub(lambda m: _TONE_TABLE[m.group(0)], s)
 
 
+@functools.lru_cache(maxsize=65536)
 def key(s: str | None) -> str:
     """A comparison key: NFC, one tone placement, case-folded, single spaces."""
     if not s:
@@ -61,8 +80,9 @@ def clean_text(s: str) -> str:
     s = _ZW_RE.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _SPACES_RE.sub(" ", s)
-    s = _CAPTION_RE.sub("", s)
     lines = [ln.strip() for ln in s.split("\n")]
+    if "Ảnh" in s:
+        lines = ["" if ("Ảnh" in ln and _CAPTION_RE.search(ln)) else ln for ln in lines]
     out: list[str] = []
     for ln in lines:
         if ln or (out and out[-1]):

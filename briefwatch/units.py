@@ -36,8 +36,11 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "tỉnh ủy": ("tinh",),
 }
 _COMMITTEES = {"huyện ủy", "quận ủy", "thị ủy", "thành ủy", "tỉnh ủy"}
-_TW_RE = "|".join(sorted((re.escape(w) for w in _TYPE_WORDS), key=len, reverse=True))
-_MENTION = re.compile(rf"(?<![\w.])((?i:{_TW_RE}))(?![\w])(?!\s+viên)")
+_TW_RE = "|".join(
+    sorted((f"[{w[0]}{w[0].upper()}]{re.escape(w[1:])}" for w in _TYPE_WORDS), key=len, reverse=True)
+)
+# no IGNORECASE (slow on Unicode): the first letter in both cases, as written in running text
+_MENTION = re.compile(rf"(?<![\w.])((?:{_TW_RE}|TP\.?|XÃ|PHƯỜNG|HUYỆN|QUẬN|THỊ TRẤN|THỊ XÃ))(?![\w])(?!\s+viên)")
 _NAME_TOKEN = re.compile(r"\s*([^\W_][\w]*)")
 _STOP_NAME = {"Đảng", "UBND", "HĐND", "MTTQ", "Ủy", "Huyện", "Quận", "Thị", "Thành", "Tỉnh", "Xã", "Phường", "Ban", "Chi", "Sáng", "Chiều", "Ngày", "Hội", "Đồng"}
 # a commune-level type word with no name counts as a (bare) mention only after one of these

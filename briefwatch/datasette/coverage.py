@@ -132,11 +132,20 @@ def coverage_page(
 ) -> dict[str, Any] | None:
     """Everything the coverage page shows for document ``code``; None when the document is unknown."""
     code = normalise_code(code)
-    docs = _rows(conn, "SELECT * FROM documents_overview WHERE code = ?", [code])
+    docs = _rows(
+        conn,
+        "SELECT d.*, instr(d.code, '/') = 0 AS partial, fa.url AS first_seen_url"
+        " FROM documents d LEFT JOIN articles fa ON fa.id = d.first_article_id WHERE d.code = ?",
+        [code],
+    )
     if not docs:
         return None
     doc = docs[0]
     cov = _rows(conn, "SELECT * FROM coverage WHERE document = ? ORDER BY unit", [code])
+    # each event belongs to one unit: the overview's counts follow from the coverage rows
+    doc["units_briefed"] = len(cov)
+    doc["events"] = sum(c["events"] for c in cov)
+    doc["first_briefing"] = min((c["first_date"] for c in cov if c["first_date"]), default=None)
     rules: list[str] = []
     alert_rows: list[dict[str, Any]] = []
     if _table_exists(conn, "alert_states"):

@@ -1,0 +1,94 @@
+"""Benchmark: `extract_article` throughput on realistic 5-10 KB articles, compared in the same run with
+trafilatura's `extract()` (text extraction alone) on the same articles' HTML; and the gazetteer load time.
+
+Run: .venv/bin/python benchmarks/bench_extract.py [--rounds N]
+Goal (issue #2): our whole extraction costs no more per article than trafilatura's text extraction alone;
+gazetteer load under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def articles() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for p in sorted((ROOT / "tests" / "corpus").glob("*/*.json")):
+        texts.append(json.loads(p.read_text(encoding="utf-8"))["text"])
+    # realistic size: 5-10 KB of text per article (short ones are repeated paragraphs of themselves)
+    out = []
+    for t in texts:
+        while len(t.encode()) < 5000:
+            t = t + "\n\n" + t
+        out.append(t[:10000])
+    return out
+
+
+def as_html(text: str) -> str:
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    title, body = lines[0], lines[1:]
+    nav = "".join(f'<li><a href="/muc-{i}">Chuyên mục {i}</a></li>' for i in range(30))
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in body)
+    return (
+        f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<script>var x=1;</script><style>.a{color:red}</style></head><body>"
+        f"<header><nav><ul>{nav}</ul></nav></header><main><article><h1>{html.escape(title)}</h1>"
+        f"<div class='date'>30/09/2023 | 11:16</div><div class='content'>{paras}</div></article></main>"
+        f"<aside><ul>{nav}</ul></aside><footer>Cổng thông tin điện tử</footer></body></html>"
+    )
+
+
+def timed(fn, items, rounds: int) -> float:
+    best = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for it in items:
+            fn(it)
+        best.append((time.perf_counter() - t0) / len(items))
+    return statistics.median(best)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    a = ap.parse_args()
+    load = subprocess.run(
+        [sys.executable, "-c", "import time;t=time.perf_counter();from briefwatch.gazetteer import load_gazetteer;"
+         "g=load_gazetteer();print(time.perf_counter()-t, len(g.all))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    import trafilatura
+
+    from briefwatch.extract import extract_article
+    from briefwatch.gazetteer import load_gazetteer
+
+    load_gazetteer()
+    texts = articles()
+    pages = [as_html(t) for t in texts]
+    kb = statistics.mean(len(t.encode()) for t in texts) / 1024
+    for p in pages[:3]:  # warm up
+        trafilatura.extract(p)
+        extract_article(html=p)
+    t_traf = timed(lambda p: trafilatura.extract(p), pages, a.rounds)
+    t_ours_html = timed(lambda p: extract_article(html=p), pages, a.rounds)
+    t_ours_text = timed(lambda t: extract_article(t), texts, a.rounds)
+    print(f"articles: {len(texts)} (mean {kb:.1f} KB of text each), rounds: {a.rounds}")
+    print(f"gazetteer load (fresh process): {float(load[0]) * 1000:.0f} ms for {load[1]} units")
+    print(f"trafilatura.extract(html):      {t_traf * 1000:7.2f} ms/article  ({1 / t_traf:6.0f} articles/s)")
+    print(f"briefwatch extract_article(html): {t_ours_html * 1000:7.2f} ms/article  ({1 / t_ours_html:6.0f} articles/s)")
+    print(f"briefwatch extract_article(text): {t_ours_text * 1000:7.2f} ms/article  ({1 / t_ours_text:6.0f} articles/s)")
+    print(f"ratio ours(html)/trafilatura: {t_ours_html / t_traf:.2f} (goal <= 1.00)")
+
+
+if __name__ == "__main__":
+    main()

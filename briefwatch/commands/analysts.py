@@ -1,0 +1,271 @@
+"""``briefwatch serve`` (read-only Datasette), ``briefwatch export`` and ``briefwatch search``."""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+import json
+import logging
+import os
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+log = logging.getLogger("briefwatch.analysts")
+
+EXPORTS: dict[str, tuple[str, str, str]] = {
+    # what: (SQL, filter on a document, order)
+    "events": (
+        "SELECT * FROM events_flat",
+        "document IN (SELECT code FROM document_matches WHERE document = :document)",
+        "ORDER BY date, event_id, document, url",
+    ),
+    "coverage": (
+        "SELECT * FROM coverage",
+        "document = :document",
+        "ORDER BY document, district, unit",
+    ),
+    "documents": (
+        "SELECT * FROM documents_overview",
+        "code IN (SELECT code FROM document_matches WHERE document = :document)",
+        "ORDER BY issued, code",
+    ),
+}
+
+
+def _existing_db(ctx: click.Context) -> Path:
+    path = Path(ctx.obj["db"])
+    if not path.exists():
+        raise click.ClickException(
+            f"no database at {path}: run `briefwatch crawl` (or `briefwatch demo`) first, or pass --db / BRIEFWATCH_DB"
+        )
+    return path
+
+
+def _open(path: Path):
+    from db.connect import open_db
+
+    return open_db(path)
+
+
+def export_rows(
+    conn: sqlite3.Connection, what: str, document: str | None
+) -> tuple[list[str], Iterator[tuple]]:
+    """Column names and a row iterator for ``what`` (events | coverage | documents)."""
+    sql, where, order = EXPORTS[what]
+    params: dict[str, Any] = {}
+    if document is not None:
+        sql += f" WHERE {where}"
+        params["document"] = document
+    cur = conn.execute(f"{sql} {order}", params)
+    return [c[0] for c in cur.description], iter(cur)
+
+
+def write_csv(out: IO[str], columns: list[str], rows: Iterator[tuple]) -> int:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(columns)
+    n = 0
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+        n += 1
+    return n
+
+
+def write_json(out: IO[str], columns: list[str], rows: Iterator[tuple]) -> int:
+    """A JSON array, one object per line (streamed: memory stays flat on large exports)."""
+    n = 0
+    out.write("[")
+    for r in rows:
+        out.write(",\n" if n else "\n")
+        out.write(json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+@click.command("export")
+@click.argument("what", type=click.Choice(sorted(EXPORTS)))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--document", help="Only this document (e.g. 24-CT/TU); partial codes (24-CT) count for it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (atomically: a failed export leaves no half file). Default: stdout.",
+)
+@click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 BOM (for Excel).")
+@click.pass_context
+def export_cmd(
+    ctx: click.Context, what: str, fmt: str, document: str | None, output: Path | None, bom: bool
+) -> None:
+    """Export events (one row per event, document and evidence article), coverage (one row per document
+    and unit that briefed it) or documents (with briefing counts), as CSV or a JSON array."""
+    from briefwatch.datasette.coverage import normalise_code
+
+    db = _open(_existing_db(ctx))
+    conn = db.conn
+    if document is not None:
+        document = normalise_code(document)
+        if (
+            not document
+            or conn.execute("SELECT 1 FROM documents WHERE code = ?", [document]).fetchone() is None
+        ):
+            log.warning("export: unknown document %r", document)
+            raise click.ClickException(
+                f"no document {document!r} in the database (see `briefwatch export documents`)"
+            )
+    columns, rows = export_rows(conn, what, document)
+    writer = write_csv if fmt == "csv" else write_json
+    if output is None or str(output) == "-":
+        out = click.get_text_stream("stdout", encoding="utf-8")
+        if bom and fmt == "csv":
+            out.write("\ufeff")
+        n = writer(out, columns, rows)
+        out.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(
+                fd, "w", encoding="utf-8-sig" if bom and fmt == "csv" else "utf-8", newline=""
+            ) as f:
+                n = writer(f, columns, rows)
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    conn.close()
+    dest = "stdout" if output is None or str(output) == "-" else str(output)
+    click.echo(f"exported {n} {what} rows to {dest}", err=True)
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def search_cmd(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Full-text search over articles, ignoring diacritics and tone placement.
+
+    "quan triet chi thi 24" finds "quán triệt Chỉ thị 24"; words are ANDed, "quote a phrase", a word
+    ending in * is a prefix.
+    """
+    from db.analysts import fts_query, search_articles
+
+    if fts_query(query) is None:
+        raise click.ClickException("the query has no words to search for")
+    db = _open(_existing_db(ctx))
+    hits = search_articles(db, query, limit=limit)
+    db.conn.close()
+    for h in hits:
+        if as_json:
+            click.echo(json.dumps(h, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{h['published'] or '?'}  {h['title'] or '(no title)'}\n    {h['url']}\n    {h['snippet']}"
+            )
+    click.echo(f"{len(hits)} article(s)", err=True)
+
+
+def build_metadata(db_name: str) -> dict[str, Any]:
+    """Datasette metadata: metadata.yaml with its database key set to ``db_name`` and table descriptions."""
+    import yaml
+
+    from briefwatch.datasette import METADATA
+    from db.docs import TABLE_DOCS
+
+    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    dbmeta = meta["databases"].pop("briefwatch")
+    tables = dbmeta.setdefault("tables", {})
+    for name, desc in TABLE_DOCS.items():
+        tables.setdefault(name, {}).setdefault("description", desc)
+    meta["databases"][db_name] = dbmeta
+    return meta
+
+
+def _register_plugin() -> None:
+    from datasette.plugins import pm
+
+    from briefwatch.datasette import plugin
+
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="briefwatch")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Keep the default unless behind an authenticating proxy.",
+)
+@click.option("--get", "get_path", metavar="PATH", help="Render PATH once, print it and exit (no server).")
+@click.pass_context
+def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None) -> None:
+    """Serve the database read-only with Datasette: canned queries, search, and coverage pages
+    (/-/coverage/24-CT/TU). No authentication: see the README before exposing it beyond localhost."""
+    from datasette.cli import serve as datasette_serve
+
+    from briefwatch.datasette import TEMPLATES
+
+    path = _existing_db(ctx)
+    try:  # bring views and the search index up to date, then serve read-only
+        _open(path).conn.close()
+    except sqlite3.Error as exc:
+        log.warning("serve: could not migrate %s (%s); serving it as it is", path, exc)
+        click.echo(f"warning: could not migrate {path}: {exc}", err=True)
+    if not _is_loopback(host):
+        click.echo(
+            f"warning: serving on {host} without authentication; put it behind a reverse proxy with "
+            "authentication (see README, 'Analysts')",
+            err=True,
+        )
+    _register_plugin()
+    with tempfile.TemporaryDirectory(prefix="briefwatch-serve-") as tmp:
+        meta_path = Path(tmp) / "metadata.json"
+        meta_path.write_text(json.dumps(build_metadata(path.stem), ensure_ascii=False), encoding="utf-8")
+        args = [
+            str(path),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--metadata",
+            str(meta_path),
+            "--template-dir",
+            str(TEMPLATES),
+            "--setting",
+            "sql_time_limit_ms",
+            "5000",
+            "--setting",
+            "facet_time_limit_ms",
+            "500",
+        ]
+        if get_path:
+            args += ["--get", get_path]
+        try:
+            datasette_serve.main(args=args, prog_name="briefwatch serve", standalone_mode=False)
+        except SystemExit as exc:  # --get exits with 0 or 1
+            if exc.code:
+                sys.exit(exc.code)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve_cmd)
+    cli.add_command(export_cmd)
+    cli.add_command(search_cmd)
