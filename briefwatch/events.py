@@ -241,16 +241,17 @@ def _rank(m: Mention) -> int:
 
 
 def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
-    """"Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the unit after "của" outside document tails."""
-    seg = art.low[trig : s.end]
-    if not re.search(r"được tổ chức|diễn ra", seg):
+    """"Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the last unit after "của" before the verb."""
+    verb = re.compile(r"(?:đã )?(?:được tổ chức|diễn ra)").search(art.low, trig, s.end)
+    if not verb:
         return []
-    out = []
-    for m in art.unit_mentions:
-        if trig <= m.start < s.end and not _in_spans(m.start, art.doc_spans):
-            if re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start]):
-                out.append(m)
-    return out[:1]
+    out = [
+        m
+        for m in art.unit_mentions
+        if trig <= m.start < verb.start()
+        and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
+    ]
+    return out[-1:]
 
 
 def _positive_trigger(art: Article, anchor: int, s: Sentence, clause_start: int) -> int | None:

@@ -233,7 +233,9 @@ def build_context(mentions: list[Mention], gz: Gazetteer, era: dt.date | None, h
 def resolve(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None = None) -> dict | None:
     """The event-unit fields of a mention: {unit, unit_type, district, province}, or None if unknown."""
     if mn.agency:
-        return {"unit": mn.agency, "unit_type": "other", "district": None, "province": ctx.main_province()}
+        named = [p for p in gz.province_names if mn.agency.endswith(" " + p)]
+        prov = named[0] if named else (ctx.main_province() or "Hà Nội")
+        return {"unit": mn.agency, "unit_type": "other", "district": None, "province": prov}
     prov_ctx = ctx.main_province()
     on = on or ctx.era
     if mn.short is None:

@@ -111,3 +111,42 @@ def test_cli_files_and_real_process(tmp_path):
     p = subprocess.run([str(exe), "extract", str(f)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["events"][0]["directives"] == ["24-CT/TU"]
+
+
+def test_bloc_and_department_units_are_other():
+    e = ev("Ngày 20/3/2024, Đảng ủy Khối các cơ quan Thành phố tổ chức hội nghị trực tuyến quán triệt Chỉ thị số 35-CT/TW cho hơn 2.000 cán bộ, đảng viên.")
+    assert e == [{"unit": "Đảng ủy Khối các cơ quan Thành phố", "unit_type": "other", "district": None, "province": "Hà Nội",
+                  "directives": ["35-CT/TW"], "date": "2024-03-20", "kind": "quan_triet", "attendees": 2000}]
+    e = ev("Sáng 5/6/2024, Đảng ủy Sở Tài chính Hà Nội tổ chức hội nghị triển khai Kế hoạch số 215/KH-UBND của UBND Thành phố.")
+    assert (e[0]["unit"], e[0]["unit_type"], e[0]["directives"], e[0]["kind"]) == ("Sở Tài chính Hà Nội", "other", ["215/KH-UBND"], "trien_khai")
+
+
+def test_multi_day_session_takes_its_first_day():
+    e = ev("Trong 2 ngày 12-13/9/2023, Huyện ủy Gia Lâm tổ chức lớp học tập, quán triệt Nghị quyết số 15-NQ/TU cho 350 cán bộ chủ chốt.")
+    assert (e[0]["unit"], e[0]["date"], e[0]["attendees"]) == ("huyện Gia Lâm", "2023-09-12", 350)
+
+
+def test_review_of_a_numbered_document_is_so_ket():
+    e = ev("Sáng 10/10/2023, UBND phường Ngọc Thụy tổ chức hội nghị sơ kết 5 năm thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị.")
+    assert (e[0]["unit"], e[0]["kind"], e[0]["directives"]) == ("phường Ngọc Thụy", "so_ket", ["05-CT/TW"])
+
+
+def test_passive_report_names_the_holder_after_cua():
+    e = ev("Hội nghị quán triệt Chỉ thị số 24-CT/TU của Đảng ủy xã Văn Khê được tổ chức sáng 3/10/2023 với sự tham dự của 215 đảng viên.")
+    assert (e[0]["unit"], e[0]["date"], e[0]["attendees"]) == ("xã Văn Khê", "2023-10-03", 215)
+
+
+def test_roundup_with_dash_sections_and_bare_committees():
+    text = ("- Tại phường Thạch Bàn: ngày 25/9/2023, Đảng ủy phường tổ chức hội nghị quán triệt Chỉ thị số 24-CT/TU cho 300 đảng viên.\n"
+            "- Tại phường Cự Khối: ngày 26/9/2023, Đảng ủy phường tổ chức hội nghị quán triệt Chỉ thị số 24-CT/TU cho 150 đảng viên.\n"
+            "Các phường thuộc quận Long Biên.")
+    e = ev(text)
+    assert [(x["unit"], x["district"], x["date"], x["attendees"]) for x in e] == [
+        ("phường Thạch Bàn", "Long Biên", "2023-09-25", 300), ("phường Cự Khối", "Long Biên", "2023-09-26", 150)]
+
+
+def test_other_province_city_and_post_reform_ward():
+    e = ev("Ngày 6/10/2023, Thành ủy Đà Nẵng tổ chức hội nghị quán triệt Nghị quyết 43-NQ/TW. Dự hội nghị có hơn 500 đại biểu.")
+    assert (e[0]["unit"], e[0]["unit_type"], e[0]["province"], e[0]["attendees"]) == ("thành phố Đà Nẵng", "thanh_pho_tw", "Đà Nẵng", 500)
+    e = ev("Ngày 14/7/2025, Đảng ủy phường Hoàn Kiếm tổ chức hội nghị học tập, quán triệt Nghị quyết số 66-NQ/TW và Nghị quyết 68-NQ/TW.")
+    assert (e[0]["unit"], e[0]["district"], e[0]["directives"]) == ("phường Hoàn Kiếm", None, ["66-NQ/TW", "68-NQ/TW"])
