@@ -18,6 +18,8 @@ _PARTY = re.compile(
 _GOV = re.compile(
     r"(?<![\w/.\-])(\d{1,5}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*([A-ZĐ][A-Za-zĐđ0-9]{0,14}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,12}){0,3})(?![\w/])"
 )
+# a resolution or law of the National Assembly and the like: "Nghị quyết số 119/2020/QH14" (needs the word)
+_YEARLY = re.compile(r"(?<![\w/.\-])(\d{1,5})/(\d{4})/([A-ZĐ][A-Za-zĐđ0-9]{1,10}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,10})?)(?![\w/\-])")
 # a document word before a number: "Chỉ thị 24", "Nghị quyết số 18", "Chỉ thị 24 và 25"
 _TYPE_WORDS = {
     "chỉ thị": "chi_thi",
@@ -160,6 +162,15 @@ def find_codes(text: str) -> list[DocMention]:
         if tc.upper() not in _CODE_TYPES and word is None:
             continue
         out.append(DocMention(m.start(), m.end(), code, _type_of(tc, word, False), True, num.split("/")[0], tc.upper()))
+    spans = [(d.start, d.end) for d in out]
+    for m in _YEARLY.finditer(text):
+        if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
+            continue
+        word = _word_before(text, m.start())
+        if word is None:
+            continue
+        code = normalise_code(m.group(0))
+        out.append(DocMention(m.start(), m.end(), code, word, True, m.group(1), TYPE_CODES.get(word, "")))
     out.sort(key=lambda d: d.start)
     return out
 

@@ -21,70 +21,36 @@ from dataclasses import dataclass, field
 from briefwatch import dates as dates_mod
 from briefwatch.docs import _ISSUE_DATE, _ISSUER, _SUBJECT_START, DocMention, _subject
 from briefwatch.gazetteer import COMMUNE_LEVEL, Gazetteer, Unit
+from briefwatch.patterns import (
+    ATT,
+    ATT_TOTAL,
+    BARE_DOC,
+    BASIS_START,
+    BCD,
+    CONT_START,
+    CONT_VERB,
+    COORD_GAP,
+    DEADLINE_BEFORE,
+    DIGIT,
+    EMBED_BREAK,
+    EMBED_GAP,
+    EMBED_TAIL,
+    FUTURE,
+    GENERIC,
+    HELD,
+    HELD_ONLY,
+    ISSUANCE,
+    KINDS,
+    NEG,
+    PLACE,
+    RELAY,
+    SAME_DAY,
+    SPEAKER_BEFORE,
+    TRIGGER,
+    VISIT,
+    VISIT_TOPIC,
+)
 from briefwatch.units import Context, Mention, central_organ_before, resolve
-
-_TRIGGER = re.compile(
-    r"(?:quán triệt|triển khai|học tập|nghiên cứu|sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề|"
-    r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|truyền đạt|thông tin chuyên đề)"
-)
-_HELD = re.compile(r"(?:tổ chức|tiến hành|khai mạc|chủ trì|diễn ra|hội nghị|lớp|buổi|đã|đợt)(?!\w)")
-_NEG = re.compile(
-    r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|ban hành|nhằm|để|"
-    r"xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|giao|đề ra|lên kế hoạch|có trách nhiệm|bảo đảm|đảm bảo|quyết tâm|"
-    r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng)(?!\w)"
-)
-_CONT_START = re.compile(
-    r"^\W*(?:tại hội nghị|cũng tại hội nghị|tại buổi|hội nghị|tiếp đó|sau đó|tiếp theo|trong chương trình|"
-    r"các đại biểu|các đồng chí|cán bộ|đảng viên|các đảng viên|buổi|đại biểu|qua đó|trong buổi|ngay sau|"
-    r"phát biểu|kết luận hội nghị|tham dự|dự hội nghị|dự và)"
-)
-_CONT_VERB = re.compile(
-    r"(?:quán triệt|triển khai|truyền đạt|được nghe|đã nghe|nghe|giới thiệu|trình bày|phổ biến|học tập|nghiên cứu|"
-    r"thông tin|sơ kết|tổng kết|thông qua)"
-)
-_ISSUANCE = re.compile(r"(?:ban hành|đã ký|ký ban hành|vừa ký)")
-_BASIS_START = re.compile(
-    r"^\W*(?:thực hiện|căn cứ|theo|triển khai|quán triệt|để|nhằm|trên cơ sở|thực hiện sự chỉ đạo|"
-    r"được sự đồng ý|với mục đích)[^,;:]*,"
-)
-_PLACE = re.compile(r"(?<!\w)(?:tại|ở)\s[^,;:]*")
-_COORD_GAP = re.compile(
-    r"^\s*(?:,|\(|và|cùng|cùng với|phối hợp với|phối hợp cùng|, và)?\s*"
-    r"(?:(?:Đảng ủy|Đảng bộ|Ban Thường vụ|Ban thường vụ|Ban Chấp hành|Ban chấp hành|UBND|Ủy ban nhân dân|"
-    r"Ban Tuyên giáo|Trung tâm Chính trị|Thường trực|Chi bộ|MTTQ)\s*)*$"
-)
-_EMBED_GAP = re.compile(
-    r"^(?:\s*,?\s*(?i:ngày)\s+[\d/.\-]+)?(?:\s*,?\s*(?:của|do)\s[^,;.]{0,80}?)?\s*,?\s*(?:về\s+)?(?:việc\s+)?[“\"]?"
-    r"(?:(?i:tiếp tục|đẩy mạnh|tăng cường)\s+)?(?i:thực hiện|triển khai thực hiện|triển khai|thi hành|sơ kết|tổng kết)"
-    r"(?:\s+(?:việc|có hiệu quả|hiệu quả|tốt))?\s+"
-    r"(?:(?i:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình|hướng dẫn|thông báo|quyết định)\s+)?(?:(?i:số)\s+)?$"
-)
-_PERSONS = r"(?:đồng chí\s+)?(?:đảng viên|cán bộ|đại biểu|người|hội viên|học viên|đoàn viên|công chức|CB,?\s*ĐV|cán bộ,\s*đảng viên|cán bộ, công chức)"
-_ATT = [
-    re.compile(
-        r"(?:cho|với|có|gồm|thu hút|của)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
-        r"(?:(hơn|trên|gần|khoảng|gần|xấp xỉ|hàng|gần\s+như)\s+)?(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
-    ),
-    re.compile(
-        r"(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
-    ),
-]
-_ATT_TOTAL = re.compile(
-    r"(?:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
-    r"(?:người|đại biểu|đảng viên|cán bộ|lượt)"
-)
-_KINDS = [
-    (re.compile(r"(?:sơ kết)"), "so_ket"),
-    (re.compile(r"(?:tổng kết)"), "tong_ket"),
-    (re.compile(r"(?:sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề)"), "sinh_hoat"),
-    (re.compile(r"(?:quán triệt|truyền đạt)"), "quan_triet"),
-    (re.compile(r"(?:triển khai)"), "trien_khai"),
-    (re.compile(r"(?:học tập|nghiên cứu)"), "sinh_hoat"),
-]
-_RELAY = re.compile(r"(?:tiếp cầu|tiếp sóng|điểm cầu)")
-_BCD = re.compile(
-    r"(?i:ban chỉ đạo)(?:\s+(?i:thực hiện))?\s+(?:(?i:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình)\s+)?(?:(?i:số)\s+)?$"
-)
 
 
 @dataclass
@@ -100,6 +66,7 @@ class Sentence:
 class Section:
     header_units: list[Mention]
     header_date: dates_mod.DateMention | None
+    header_para: int = -1
 
 
 @dataclass
@@ -112,6 +79,7 @@ class Frame:
     docs: list[str] = field(default_factory=list)
     attendees: int | None = None
     relay: bool = False
+    relay_docs: list[str] = field(default_factory=list)  # what the higher (central) conference briefed
 
     def add_docs(self, codes: list[str]) -> None:
         for c in codes:
@@ -178,10 +146,11 @@ def doc_tail_spans(text: str, mentions: list[DocMention]) -> list[tuple[int, int
     return spans
 
 
+
 def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list[Sentence], list[Section], dict[int, int]]:
     """Group paragraphs into roundup sections by header prefixes ("*Tại xã X:", "- Trước đó ngày ..., tại ...:")."""
-    text = art.text
-    sections = [Section([], None)]
+    text, low = art.text, art.low
+    sections = [Section([], None, -1)]
     out: list[Sentence] = []
     header_end: dict[int, int] = {}
     cur = 0
@@ -189,32 +158,27 @@ def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list
     for s, e, para in sentences:
         first = para != last_para
         if first:
-            seg = text[s : min(e, s + 160)]
-            m = re.match(r"^\s*([*\-+•–]\s*)?(.{0,150}?):\s", seg)
+            m = re.match(r"^\s*([*\-+•–]\s*)?(.{0,150}?):\s", text[s : min(e, s + 160)])
             if m:
-                prefix = m.group(2)
-                starts_ok = m.group(1) or re.match(
-                    r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix.strip().lower()
-                )
+                prefix = low[s + m.start(2) : s + m.end(2)].strip()
+                starts_ok = m.group(1) or re.match(r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix)
                 units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
-                if starts_ok and units and not _TRIGGER.search(prefix.lower()):
+                if starts_ok and units and not TRIGGER.search(prefix):
                     hdates = [d for d in art.date_mentions if s <= d.start < s + m.end(2)]
-                    sections.append(Section(units, hdates[0] if hdates else None))
+                    sections.append(Section(units, hdates[0] if hdates else None, para))
                     cur = len(sections) - 1
                     header_end[len(out)] = s + m.end()
-            elif re.match(r"^\s*[*+•]\s*\S", seg):
-                # a marked paragraph without a unit header closes the previous roundup section
-                pass
         out.append(Sentence(s, e, cur, para, first))
         last_para = para
     return out, sections, header_end
 
 
 def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
+    """The unit(s) named as the subject before the briefing word."""
     text = art.text
-    basis = _BASIS_START.match(art.low, clause_start, trig)
+    basis = BASIS_START.match(art.low, clause_start, trig)
     lo = basis.end() if basis else clause_start
-    place = [(m.start(), m.end()) for m in _PLACE.finditer(art.low, lo, trig)]
+    place = [(m.start(), m.end()) for m in PLACE.finditer(art.low, lo, trig)]
     window = [m for m in art.unit_mentions if lo <= m.start < trig and not _in_spans(m.start, place)]
     # a unit inside a document's issuer phrase is the holder only when no other is named
     # ("Ban Chỉ đạo thực hiện Nghị quyết 15-NQ/TU ... của Ban Thường vụ Thành ủy tổ chức Hội nghị sơ kết")
@@ -223,11 +187,10 @@ def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
         return []
     group = [cands[-1]]
     for prev in reversed(cands[:-1]):
-        gap = text[prev.end : group[0].start]
-        if not _COORD_GAP.match(gap):
+        if not COORD_GAP.match(text[prev.end : group[0].start]):
             break
         group.insert(0, prev)
-    # apposition "xã X, huyện Y" / "huyện Y, tỉnh Z": keep the lower unit
+    # apposition "xã X, huyện Y" / "phường X (quận Y)": keep the lower unit
     keep: list[Mention] = []
     for m in group:
         if keep and text[keep[-1].end : m.start].strip(" ,(–-") == "" and _rank(m) > _rank(keep[-1]):
@@ -248,84 +211,109 @@ def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
     out = [
         m
         for m in art.unit_mentions
-        if trig <= m.start < verb.start()
-        and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
+        if trig <= m.start < verb.start() and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
     ]
     return out[-1:]
 
 
-def _positive_trigger(art: Article, anchor: int, s: Sentence, clause_start: int) -> int | None:
-    """Position of the first briefing word reported as held (not planned, instructed or issued)."""
+def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tuple[int, bool] | None:
+    """(position, has briefing word) of the first briefing word reported as held (not planned, instructed or
+    issued); or of a "tổ chức hội nghị" with no briefing word; None if neither."""
     low = art.low
-    for t in _TRIGGER.finditer(low, anchor, s.end):
+    for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
-        neg = _NEG.search(window)
-        held = _HELD.search(window)
-        starts_dated = any(clause_start <= d.start < clause_start + 40 for d in art.date_mentions) and not neg
-        if _ISSUANCE.search(window):
+        if window.endswith(("việc ", "công tác ")):  # "việc quán triệt ...": a topic, not a report of a meeting
+            continue
+        neg = NEG.search(window)
+        if ISSUANCE.search(window):
             return None
+        held = HELD.search(window)
         if held and (neg is None or held.start() < neg.start()):
-            return t.start()
-        if neg is None and (starts_dated or window.rstrip().endswith(("hội nghị", "đã"))):
-            return t.start()
+            return t.start(), True
+        if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
+            return t.start(), True
+        if neg is None and any(t.start() - 2 <= m.end <= t.start() for m in art.unit_mentions):
+            return t.start(), True  # "<unit> sơ kết 1 năm thực hiện Chỉ thị ..." (subject right before the verb)
         if neg is not None:
             return None
+    h = HELD_ONLY.search(low, anchor, s.end)
+    if h and not NEG.search(low, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
+        return h.start(), False
     return None
 
 
-def _docs_after(art: Article, start: int, end: int) -> list[str]:
-    """Codes briefed in [start, end): not inside another numbered document's subject."""
-    text = art.text
+def _starts_dated(art: Article, clause_start: int) -> bool:
+    for d in art.date_mentions:
+        if clause_start <= d.start < clause_start + 40:
+            return not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
+    return False
+
+
+def _embedded(art: Article, prev: DocMention | None, d: DocMention) -> bool:
+    """Is ``d`` named inside ``prev``'s subject ("Kết luận 65-KL/TW về tiếp tục thực hiện Nghị quyết 24-NQ/TW")?"""
+    if prev is None:
+        return False
+    gap = art.low[prev.end : d.start]
+    if EMBED_GAP.match(gap):
+        return True
+    return len(gap) < 300 and EMBED_TAIL.search(gap) is not None and not EMBED_BREAK.search(gap)
+
+
+def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) -> list[str]:
+    """Codes briefed in [start, end): not inside another numbered document's subject; with ``clauses``, not in
+    a later clause announcing a future briefing ("; riêng Nghị quyết 72 sẽ được quán triệt ...")."""
     out: list[str] = []
     prev_full: DocMention | None = None
+    cut = end
+    if clauses:
+        for m in re.finditer(r";|, riêng|, còn", art.low[start:end]):
+            nxt = art.low[start + m.end() : end]
+            nxt = nxt.split(";", 1)[0]
+            if FUTURE.search(nxt):
+                cut = start + m.start()
+                break
     for d in art.doc_mentions:
         if d.end <= start:
             if d.full:
                 prev_full = d
             continue
-        if d.start >= end:
+        if d.start >= cut:
             break
-        embedded = prev_full is not None and _EMBED_GAP.match(text[prev_full.end : d.start]) is not None
-        if not embedded and d.code not in out:
+        if not _embedded(art, prev_full, d) and d.code not in out:
             out.append(d.code)
         if d.full:
             prev_full = d
     return out
 
 
+def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[str]:
+    """Codes meant by an unnumbered reference after a briefing word ("quán triệt Chỉ thị", "hai Nghị quyết")."""
+    m = BARE_DOC.search(art.low, start, end)
+    if not m:
+        return []
+    from briefwatch.docs import _TYPE_WORDS
+
+    dtype = _TYPE_WORDS.get(m.group(2))
+    plural = m.group(1) is not None
+    pool = [c for c in umbrella if _type_of_code(art, c) == dtype]
+    if not pool:
+        counts: dict[str, int] = {}
+        for d in art.doc_mentions:
+            if d.type == dtype:
+                counts[d.code] = counts.get(d.code, 0) + 1
+        pool = sorted(counts, key=lambda c: -counts[c]) if not plural else list(counts)
+    return pool if plural else pool[:1]
+
+
+def _type_of_code(art: Article, code: str) -> str | None:
+    return next((d.type for d in art.doc_mentions if d.code == code), None)
+
+
 def _kind(text: str) -> str | None:
-    for rx, k in _KINDS:
+    for rx, k in KINDS:
         if rx.search(text):
             return k
     return None
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def _attendees(text: str) -> int | None:
-    if not _DIGIT.search(text):
-        return None
-    m = _ATT_TOTAL.search(text)
-    if m:
-        val = _number(m.group(2), m.group(3))
-        if val:
-            return val
-    best = None
-    for rx in _ATT:
-        for m in rx.finditer(text):
-            num = m.group(2).replace(".", "").replace(",", "")
-            if not num.isdigit():
-                continue
-            val = int(num)
-            if m.group(3):
-                val *= 10000 if m.group(3).lower() == "vạn" else 1000
-            if m.end() < len(text) and text[m.end() : m.end() + 1] == "%":
-                continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), val)
-            break
-    return best[1] if best else None
 
 
 def _number(num: str, unit: str | None) -> int | None:
@@ -334,26 +322,50 @@ def _number(num: str, unit: str | None) -> int | None:
         return None
     val = int(num)
     if unit:
-        val *= 10000 if unit.lower() == "vạn" else 1000
+        val *= 10000 if unit == "vạn" else 1000
     return val
 
 
+def _attendees(text: str) -> int | None:
+    """The number of attendees a (lower-cased) passage states; a total over all sites wins."""
+    if not DIGIT.search(text):
+        return None
+    m = ATT_TOTAL.search(text)
+    if m and (val := _number(m.group(2), m.group(3))):
+        return val
+    best = None
+    for rx in ATT:
+        for m in rx.finditer(text):
+            val = _number(m.group(2), m.group(3))
+            if val is None or text[m.end() : m.end() + 1] == "%":
+                continue
+            if best is None or m.start() < best[0]:
+                best = (m.start(), val)
+            break
+    return best[1] if best else None
+
+
 def _is_total(text: str) -> bool:
-    return bool(_ATT_TOTAL.search(text))
+    return bool(ATT_TOTAL.search(text))
 
 
-def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section: Section) -> dt.date | None:
+def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section: Section, prev: dt.date | None) -> dt.date | None:
     cands = [
         d
         for d in art.date_mentions
-        if clause_start <= d.start < s.end and not _in_spans(d.start, art.doc_spans)
+        if clause_start <= d.start < s.end
+        and not _in_spans(d.start, art.doc_spans)
+        and not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
     ]
     before = [d for d in cands if d.start < trig]
-    pick = before[0] if before else (cands[0] if cands else section.header_date)
+    pick = before[0] if before else (cands[0] if cands else None)
+    if pick is None:
+        if prev is not None and SAME_DAY.search(art.low, clause_start, trig):
+            return prev
+        pick = section.header_date
     if pick is None:
         return None
-    year = _fallback_year(art, s)
-    return dates_mod.resolve(pick, art.published, year)
+    return dates_mod.resolve(pick, art.published, _fallback_year(art, s))
 
 
 def _fallback_year(art: Article, s: Sentence) -> int | None:
@@ -361,91 +373,169 @@ def _fallback_year(art: Article, s: Sentence) -> int | None:
     return max(years) if years else None
 
 
+class _State:
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+        self.open_by_section: dict[int, list[Frame]] = {}
+        self.last: list[Frame] = []
+        self.umbrella: list[str] = []  # documents of a plural, unnamed subject's meetings ("các xã đã quán triệt X")
+        self.umbrella_kind: str | None = None
+        self.last_docs: list[str] = []  # documents of the latest meeting reported, a central one included
+
+
 def extract_events(art: Article) -> list[dict]:
-    text, low = art.text, art.low
-    sents, sections, header_end = _sections(art, split_sentences(text, art.body_start))
-    frames: list[Frame] = []
-    open_by_section: dict[int, list[Frame]] = {}
-    last_frames: list[Frame] = []
+    sents, sections, header_end = _sections(art, split_sentences(art.text, art.body_start))
+    st = _State()
     for i, s in enumerate(sents):
         clause_start = header_end.get(i, s.start)
         section = sections[s.section]
-        seg = low[clause_start : s.end]
-        current = open_by_section.get(s.section) or (last_frames if s.section == 0 else [])
-        is_cont_start = bool(_CONT_START.match(seg))
-        trig = _positive_trigger(art, clause_start, s, clause_start)
-        holders: list[Mention] = []
-        if trig is not None and not (is_cont_start and current):
-            holders = _holders(art, clause_start, trig) or _passive_holder(art, s, trig)
-        opened = False
-        if trig is not None and not (is_cont_start and current):
-            if central_organ_before(text, clause_start, trig) and not holders:
-                continue
-            units = _resolve_all(art, holders, section, trig, s)
-            if not units and section.header_units and (not current or current[0].section != s.section or s.first_in_para):
-                units = _resolve_all(art, section.header_units, section, trig, s)
-            if units:
-                date = _frame_date(art, s, clause_start, trig, section)
-                docs_from = trig
-                bcd = [d for d in art.doc_mentions if clause_start <= d.start < trig and _BCD.search(text[max(clause_start, d.start - 60) : d.start])]
-                docs = _docs_after(art, docs_from, s.end)
-                if bcd:
-                    docs = _docs_after(art, bcd[0].start, s.end)
-                first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
-                kind = _kind(low[trig:first_doc]) or _kind(low[clause_start:trig])
-                att = _attendees(low[trig : s.end])
-                relay = bool(_RELAY.search(low, clause_start, first_doc))
-                new = []
-                for u in units:
-                    f = _same_frame(current, u, date)
-                    if f is None:
-                        f = Frame([u], s.section, len(frames), date, kind, [], att, relay)
-                        frames.append(f)
-                    else:
-                        f.date = f.date or date
-                        f.attendees = f.attendees if f.attendees is not None else att
-                        f.kind = f.kind or kind
-                    f.add_docs(docs)
-                    new.append(f)
-                open_by_section[s.section] = new
-                last_frames = new
-                opened = True
-        if opened or not current:
+        current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])
+        seg = art.low[clause_start : s.end]
+        is_cont = bool(CONT_START.match(seg)) and bool(current)
+        pos = None if is_cont else _positive(art, clause_start, s, clause_start)
+        if pos is not None and _open(art, st, s, section, clause_start, pos, current):
             continue
-        # continuation of the open frame(s)
-        verb = _CONT_VERB.search(seg)
-        if not verb:
-            att = _attendees(seg)
-            for f in current:
-                if att is not None and (f.attendees is None or _is_total(seg)):
-                    f.attendees = att
+        if _visit(art, st, s, clause_start):
             continue
+        if current:
+            _continue(art, s, clause_start, seg, current)
+    _inherit(st)
+    _title_docs(art, st.frames)
+    return _finish(st.frames)
+
+
+def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start: int, pos: tuple[int, bool], current: list[Frame]) -> bool:
+    """Open (or extend) the frame(s) of an establishing sentence; False when it names no holder."""
+    trig, has_trigger = pos
+    holders = _holders(art, clause_start, trig) or _passive_holder(art, s, trig)
+    if central_organ_before(art.text, clause_start, trig) and not holders:
+        st.last_docs = _docs_between(art, trig, s.end, clauses=True) or st.last_docs
+        return True
+    if current and holders and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders):
+        return False  # a speaker from another body at the open meeting
+    first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
+    if not holders and GENERIC.search(art.low, clause_start, trig):
+        # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup
+        docs = _docs_between(art, trig, s.end, clauses=True)
+        if docs and has_trigger:
+            st.umbrella = st.umbrella or docs
+            st.umbrella_kind = st.umbrella_kind or _kind(art.low[trig:first_doc])
+        return True
+    units = _resolve_all(art, holders, section)
+    if not units and section.header_units and s.para == section.header_para:
+        units = _resolve_all(art, section.header_units, section)
+    if not units:
+        return False
+    prev_date = st.last[0].date if st.last else None
+    date = _frame_date(art, s, clause_start, trig, section, prev_date)
+    bcd = [d for d in art.doc_mentions if clause_start <= d.start < trig and BCD.search(art.low[max(clause_start, d.start - 60) : d.start])]
+    docs = _docs_between(art, bcd[0].start if bcd else trig, s.end, clauses=True)
+    if not docs and has_trigger:
+        docs = _bare_docs(art, trig, s.end, st.umbrella)
+    kind = _kind(art.low[trig:first_doc]) or _kind(art.low[clause_start:trig]) if has_trigger else None
+    att = _attendees(art.low[trig : s.end])
+    relay = bool(RELAY.search(art.low, clause_start, first_doc))
+    new = []
+    if docs:
+        st.last_docs = docs
+    for u in units:
+        f = _same_frame(current, u, date)
+        if f is None:
+            f = Frame([u], s.section, len(st.frames), date, kind, [], att, relay, list(st.last_docs))
+            st.frames.append(f)
+        else:
+            f.date = f.date or date
+            f.attendees = f.attendees if f.attendees is not None else att
+            f.kind = f.kind or kind
+        f.add_docs(docs)
+        new.append(f)
+    st.open_by_section[s.section] = new
+    st.last = new
+    return True
+
+
+def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
+    """A working visit reviewing a numbered document at a unit: an event of kind ``other`` for that unit."""
+    m = VISIT.search(art.low, clause_start, s.end)
+    if not m:
+        return False
+    topic = VISIT_TOPIC.search(art.low, m.end(), s.end)
+    if not topic:
+        return False
+    units = [u for u in art.unit_mentions if m.end() - 5 <= u.start < topic.start() and not _in_spans(u.start, art.doc_spans)]
+    docs = _docs_between(art, topic.start(), s.end)
+    if not units or not docs:
+        return False
+    resolved = _resolve_all(art, units[:1], Section([], None, -1))
+    if not resolved:
+        return False
+    date = _frame_date(art, s, clause_start, m.start(), Section([], None, -1), None)
+    f = Frame(resolved, s.section, len(st.frames), date, "other", docs, None, False)
+    st.frames.append(f)
+    st.open_by_section[s.section] = [f]
+    st.last = [f]
+    return True
+
+
+def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: list[Frame]) -> None:
+    """Add what a sentence about the open meeting briefs: documents, kind, attendees."""
+    verb = CONT_VERB.search(seg)
+    att = _attendees(seg)
+    if verb is not None:
         pre = seg[: verb.start()]
-        if _ISSUANCE.search(seg) or (_NEG.search(pre) and not is_cont_start) or _NEG.search(pre[-25:]):
-            continue
-        docs = _docs_after(art, clause_start + verb.start(), s.end)
-        kind = _kind(seg[verb.start() :]) if docs else None
-        att = _attendees(seg)
-        for f in current:
-            f.add_docs(docs)
-            if f.kind is None and kind:
-                f.kind = kind
-            if att is not None and (f.attendees is None or _is_total(seg)):
-                f.attendees = att
-    # a relay of a higher conference ("tổ chức hội nghị tiếp cầu") briefs what that conference briefed
-    for i, f in enumerate(frames):
+        if ISSUANCE.search(seg) or pre.endswith("việc ") or (NEG.search(pre) and not CONT_START.match(seg)) or NEG.search(pre[-25:]):
+            verb = None
+    docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
+    kind = _kind(seg[verb.start() :]) if docs else None
+    for f in current:
+        f.add_docs(docs)
+        if f.kind is None and kind:
+            f.kind = kind
+        if att is not None and (f.attendees is None or _is_total(seg)):
+            f.attendees = att
+
+
+def _inherit(st: _State) -> None:
+    """A relay ("tổ chức hội nghị tiếp cầu") briefs what the main conference briefed; a meeting of a roundup
+    that names no document briefs the roundup's documents."""
+    for i, f in enumerate(st.frames):
         if f.relay:
-            src = next((g for g in reversed(frames[:i]) if g.docs and not g.relay), None)
+            src = next((g for g in reversed(st.frames[:i]) if g.docs and not g.relay), None)
+            own, f.docs = f.docs, []
+            f.add_docs((src.docs if src else f.relay_docs) + own)
             if src:
-                own = f.docs
-                f.docs = []
-                f.add_docs(src.docs + own)
                 f.kind = f.kind or src.kind
                 f.date = f.date or src.date
-    return _finish(frames)
+            f.kind = f.kind or "quan_triet"
+        if not f.docs and st.umbrella:
+            f.add_docs(st.umbrella)
+            f.kind = f.kind or st.umbrella_kind
 
 
-def _resolve_all(art: Article, mentions: list[Mention], section: Section, trig: int, s: Sentence) -> list[dict]:
+def _title_docs(art: Article, frames: list[Frame]) -> None:
+    """The headline's briefed documents ("Phường X sinh hoạt chính trị ... thực hiện Chỉ thị số 24-CT/TU") go first
+    in the frames of the unit it names (or of the article's only unit)."""
+    end = art.body_start
+    if end <= 0 or not frames:
+        return
+    t = TRIGGER.search(art.low, 0, end)
+    if not t or ISSUANCE.search(art.low, 0, end) or NEG.search(art.low, 0, t.start()):
+        return
+    codes = [d.code for d in art.doc_mentions if t.start() <= d.start < end and d.full]
+    if not codes:
+        return
+    named = _resolve_all(art, [m for m in art.unit_mentions if m.start < end], Section([], None, -1))
+    names = {u["unit"] for u in named}
+    targets = [f for f in frames if f.units[0]["unit"] in names and f.docs]
+    if not targets:
+        units = {f.units[0]["unit"] for f in frames if f.docs}
+        targets = [f for f in frames if f.docs] if len(units) == 1 else []
+    for f in targets:
+        own, f.docs = f.docs, []
+        f.add_docs(codes + own)
+
+
+def _resolve_all(art: Article, mentions: list[Mention], section: Section) -> list[dict]:
     hint = _commune_hint(art, section)
     out: list[dict] = []
     for m in mentions:
@@ -486,14 +576,7 @@ def _finish(frames: list[Frame]) -> list[dict]:
     for f in frames:
         if not f.docs:
             continue
-        same = next(
-            (
-                g
-                for g in merged
-                if g.units[0]["unit"] == f.units[0]["unit"] and (g.date is None or f.date is None or g.date == f.date)
-            ),
-            None,
-        )
+        same = next((g for g in merged if g.units[0]["unit"] == f.units[0]["unit"] and (g.date is None or f.date is None or g.date == f.date)), None)
         if same:
             same.add_docs(f.docs)
             same.date = same.date or f.date

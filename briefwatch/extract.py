@@ -10,6 +10,7 @@ from briefwatch import dates as dates_mod
 from briefwatch.docs import find_documents
 from briefwatch.events import Article, doc_tail_spans, extract_events
 from briefwatch.gazetteer import Gazetteer, load_gazetteer
+from briefwatch.sites import home_from_url
 from briefwatch.text import canon_tone, clean_text, html_to_text, key
 from briefwatch.units import build_context, find_mentions
 
@@ -21,6 +22,8 @@ def prepare(
     published: dt.date | str | None = None,
     home: dict | None = None,
     title: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
     gz: Gazetteer | None = None,
 ) -> Article:
     gz = gz or load_gazetteer()
@@ -40,7 +43,9 @@ def prepare(
     unit_mentions = find_mentions(match, gz)
     date_mentions = dates_mod.find_dates(match)
     era = pub or _latest_year_date(date_mentions)
-    ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start])
+    if home is None:
+        home = home_from_url(url, source, era, gz)
+    ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start], match)
     low = match.lower()
     if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
         low = "".join(c.lower()[0] for c in match)
@@ -86,7 +91,7 @@ def extract_article(
     """
     if text is None and html is None:
         raise ValueError("an article needs text or html")
-    art = prepare(text, html, published=published, home=home, title=title)
+    art = prepare(text, html, published=published, home=home, title=title, url=url, source=source)
     events = extract_events(art)
     documents = [d.as_dict() for d in art.documents.values()]  # type: ignore[attr-defined]
     return {

@@ -34,6 +34,7 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.6",
 }
 CONCURRENT_REQUESTS = 16
+CONCURRENT_ITEMS = 16  # Scrapy starts this many asyncio workers per callback output; we yield <= 1 item/page
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

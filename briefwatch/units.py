@@ -9,6 +9,7 @@ section, the source's home, the districts the text names).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,8 +47,12 @@ _STOP_NAME = {"Đảng", "UBND", "HĐND", "MTTQ", "Ủy", "Huyện", "Quận", "
 # a commune-level type word with no name counts as a (bare) mention only after one of these
 _BARE_OK = re.compile(r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$")
 _CENTRAL = re.compile(r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng")
+# non-territorial units (capitals matter): bloc Party committees and city departments
+_KHOI = re.compile(
+    r"(?<![\w])(?:Đảng ủy|Đảng bộ) Khối((?: (?:các|cơ|quan|[Dd]oanh|nghiệp|[A-ZĐ]\w*)){1,5}?) (?:[Tt]hành phố|TP\.?)(?: Hà Nội)?(?!\w)"
+)
 _AGENCY = re.compile(
-    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|[A-ZĐ][\w]*)){1,4}"
+    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4}"
     r"|Sở(?: (?:Thành phố|[A-ZĐ][\w]*)| và| [a-zà-ỹđ]+(?= [A-ZĐ])){1,6})"
 )
 
@@ -139,10 +144,22 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
                 break
             out.append(Mention(nxt, end2, word, types, name2))
             pos = end2
+    agencies: list[Mention] = []
+    for m in _KHOI.finditer(text):
+        name = f"Đảng ủy Khối{m.group(1)} Thành phố"
+        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
     for m in _AGENCY.finditer(text):
-        name = m.group(1)
-        name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", name)
-        out.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
+        if any(a.start <= m.start() < a.end for a in agencies):
+            continue
+        name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1))
+        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
+    # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
+    for a in agencies:
+        longer = [b.agency for b in agencies if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)]
+        if longer:
+            a.agency = a.short = max(longer, key=len)
+    # a territorial word inside an agency's name ("Đảng ủy Khối Doanh nghiệp thành phố Hà Nội") is not a unit
+    out = [m for m in out if not any(a.start <= m.start < a.end for a in agencies)] + agencies
     out.sort(key=lambda x: x.start)
     return out
 
@@ -157,6 +174,7 @@ class Context:
     district_types: dict[str, str]
     provinces: Counter
     province_names: dict[str, str]
+    inferred: Counter = field(default_factory=Counter)  # districts of the communes named, when no district is
     home_district: str | None = None
     home_unit: Unit | None = None
     home_province: str | None = None
@@ -169,7 +187,15 @@ class Context:
         return None
 
 
-def build_context(mentions: list[Mention], gz: Gazetteer, era: dt.date | None, home: dict | None, title: str | None) -> Context:
+@functools.lru_cache(maxsize=2)
+def _province_re(gz: Gazetteer) -> re.Pattern:
+    names = sorted({u.short for u in gz.all if u.unit_type in ("tinh", "thanh_pho_tw")}, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])")
+
+
+def build_context(
+    mentions: list[Mention], gz: Gazetteer, era: dt.date | None, home: dict | None, title: str | None, text: str | None = None
+) -> Context:
     ctx = Context(era, Counter(), {}, {}, Counter(), {})
     for mn in mentions:
         if mn.short is None or mn.agency:
@@ -195,6 +221,11 @@ def build_context(mentions: list[Mention], gz: Gazetteer, era: dt.date | None, h
             if cands:
                 ctx.provinces[key(mn.short)] += 2
                 ctx.province_names[key(mn.short)] = cands[0].short
+    # province names written bare ("Tại Thanh Hóa, Ban Thường vụ Tỉnh ủy ..."): one vote each
+    for m in _province_re(gz).finditer(text or ""):
+        k = key(m.group(0))
+        ctx.provinces[k] += 1
+        ctx.province_names[k] = canon_tone(m.group(0))
     if home:
         prov = home.get("province")
         if prov:
@@ -217,6 +248,18 @@ def build_context(mentions: list[Mention], gz: Gazetteer, era: dt.date | None, h
                 cands = cands or gz.find(m.group(2), types=_TYPE_WORDS[m.group(1).lower()], province=ctx.home_province or "Hà Nội")
                 if cands:
                     ctx.home_unit = cands[0]
+    for mn in mentions:
+        # "các phường Nhật Tân, Quảng An, Tứ Liên": the district they share tells a bare "Quận ủy"
+        if mn.level == "commune" and mn.short:
+            cands = [c for c in gz.find(mn.short, types=mn.types, province=ctx.main_province() or "Hà Nội") if c.district]
+            for c in cands:
+                k = key(c.district)
+                ctx.inferred[k] += 1 / len(cands)
+                ctx.district_names.setdefault(k, c.district)
+                if k not in ctx.district_types:
+                    dist = gz.find(c.district, types=DISTRICT_LEVEL, province=c.province)
+                    if dist:
+                        ctx.district_types[k] = dist[0].unit_type
     if title and not ctx.districts:
         # a headline naming a district bare: "Cầu Giấy quán triệt Chỉ thị ..."
         for m in re.finditer(r"[A-ZĐ][\w]*(?: [A-ZĐ][\w]*){1,2}", canon_tone(nfc(title))):
@@ -279,6 +322,8 @@ def _resolve_bare(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, 
         return _fields(u, district=u.district if (u.district and key(u.district) in ctx.districts) else None)
     if t in DISTRICT_LEVEL:
         ds = [(k, n) for k, n in ctx.districts.most_common() if ctx.district_types.get(k) in mn.types]
+        if not ds:
+            ds = [(k, n) for k, n in ctx.inferred.most_common() if ctx.district_types.get(k) in mn.types]
         if not ds:
             return None
         k = ds[0][0]
