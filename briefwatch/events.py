@@ -43,7 +43,9 @@ from briefwatch.patterns import (
     KINDS,
     NEG,
     PLACE,
+    MEMBERSHIP,
     RELAY,
+    RETRO,
     SAME_DAY,
     SPEAKER_BEFORE,
     TRIGGER,
@@ -225,7 +227,9 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if window.endswith(("việc ", "công tác ")):  # "việc quán triệt ...": a topic, not a report of a meeting
             continue
         neg = NEG.search(window)
-        if ISSUANCE.search(window):
+        if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
+            return None
+        if RETRO.search(window) and not any(anchor <= d.start < s.end for d in art.date_mentions):
             return None
         held = HELD.search(window)
         if held and (neg is None or held.start() < neg.start()):
@@ -333,16 +337,14 @@ def _attendees(text: str) -> int | None:
     m = ATT_TOTAL.search(text)
     if m and (val := _number(m.group(2), m.group(3))):
         return val
-    best = None
-    for rx in ATT:
+    # an explicit attendance ("250 đảng viên dự hội nghị") over a "cho/với N" phrase; never a membership count
+    for rx in (ATT[1], ATT[0]):
         for m in rx.finditer(text):
             val = _number(m.group(2), m.group(3))
-            if val is None or text[m.end() : m.end() + 1] == "%":
+            if val is None or text[m.end() : m.end() + 1] == "%" or MEMBERSHIP.search(text[max(0, m.start() - 40) : m.start() + 4]):
                 continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), val)
-            break
-    return best[1] if best else None
+            return val
+    return None
 
 
 def _is_total(text: str) -> bool:
@@ -414,14 +416,19 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     if current and holders and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders):
         return False  # a speaker from another body at the open meeting
     first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
-    if not holders and GENERIC.search(art.low, clause_start, trig):
+    generic = None
+    for generic in GENERIC.finditer(art.low, clause_start, trig):
+        pass
+    genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
+    if generic and (not holders or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
         # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup
-        docs = _docs_between(art, trig, s.end, clauses=True)
+        docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(art, clause_start, trig)
         if docs and has_trigger:
             st.umbrella = st.umbrella or docs
             st.umbrella_kind = st.umbrella_kind or _kind(art.low[trig:first_doc])
         return True
-    units = _resolve_all(art, holders, section)
+    near = [m for m in art.unit_mentions if s.start <= m.start < trig and m.level == "commune" and m.short]
+    units = _resolve_all(art, holders, section, near[-1] if near else None)
     if not units and section.header_units and s.para == section.header_para:
         units = _resolve_all(art, section.header_units, section)
     if not units:
@@ -535,8 +542,8 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
         f.add_docs(codes + own)
 
 
-def _resolve_all(art: Article, mentions: list[Mention], section: Section) -> list[dict]:
-    hint = _commune_hint(art, section)
+def _resolve_all(art: Article, mentions: list[Mention], section: Section, near: Mention | None = None) -> list[dict]:
+    hint = _commune_hint(art, section, near)
     out: list[dict] = []
     for m in mentions:
         r = resolve(m, art.gz, art.ctx, art.published, hint)
@@ -545,9 +552,10 @@ def _resolve_all(art: Article, mentions: list[Mention], section: Section) -> lis
     return out
 
 
-def _commune_hint(art: Article, section: Section) -> Unit | None:
-    """The commune a bare "Đảng ủy xã" means: the section's, the source's home, or the article's only commune."""
-    for m in section.header_units:
+def _commune_hint(art: Article, section: Section, near: Mention | None = None) -> Unit | None:
+    """The commune a bare "Đảng ủy xã" means: the one named earlier in the sentence ("Tại điểm cầu xã Tản Lĩnh,
+    Đảng ủy xã ..."), the section's, the source's home, or the article's only commune."""
+    for m in ([near] if near else []) + section.header_units:
         if m.level == "commune" and m.short:
             r = art.gz.find(m.short, types=m.types, on=art.published) or art.gz.find(m.short, types=m.types)
             told = [u for u in r if u.district and u.district.casefold() in art.ctx.districts] or r

@@ -10,7 +10,7 @@ _DOC_WORDS = r"chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|
 # a briefing word: disseminated, deployed, studied, reviewed, relayed
 TRIGGER = re.compile(
     r"(?:quán triệt|triển khai|học tập|nghiên cứu|sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề|"
-    r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|thông tin chuyên đề)"
+    r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|thông tin chuyên đề|chủ trì(?: hội nghị)? tại điểm cầu)"
 )
 # a speaker from another body at the meeting: "Báo cáo viên của Thành ủy", "đại diện Ban Tuyên giáo"
 SPEAKER_BEFORE = re.compile(r"(?:báo cáo viên|đại diện|lãnh đạo|giảng viên)(?:\s+của)?\s+(?:\w+\s+){0,3}$")
@@ -20,7 +20,7 @@ HELD = re.compile(r"(?:tổ chức|tiến hành|khai mạc|chủ trì|diễn ra|
 HELD_ONLY = re.compile(r"(?:đã\s+)?tổ chức\s+(?:hội nghị|lớp|buổi|học tập|quán triệt)(?!\w)")
 # plan, instruction, purpose, issuance cues: what follows was not (yet) held
 NEG = re.compile(
-    r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|ban hành|nhằm|để|"
+    r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|nhằm|để|"
     r"xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|giao|đề ra|lên kế hoạch|có trách nhiệm|bảo đảm|đảm bảo|quyết tâm|"
     r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng|theo kế hoạch|hoàn thành|dự định)(?!\w)"
 )
@@ -100,3 +100,9 @@ VISIT_TOPIC = re.compile(r"(?:kết quả|việc|tình hình)?\s*(?:thực hiệ
 SAME_DAY = re.compile(r"cùng ngày|cũng trong (?:sáng|chiều|ngày)")
 DEADLINE_BEFORE = re.compile(r"(?:đến|trước|chậm nhất|hạn|trong)\s+(?:ngày\s+)?$")
 DIGIT = re.compile(r"\d")
+# an undated look back over a period, not a report of one meeting ("Thời gian qua, Đảng ủy ... đã tổ chức quán triệt")
+RETRO = re.compile(
+    r"(?<!\w)(?:thời gian qua|thời gian vừa qua|thời gian gần đây|từ đầu năm|những năm qua|nhiều năm qua|"
+    r"qua \d+ năm|những năm gần đây|trong năm qua|đến nay|từ năm|trong nhiệm kỳ|hằng năm|hàng năm|thường xuyên)(?!\w)"
+)
+MEMBERSHIP = re.compile(r"(?:chi bộ|tổ chức cơ sở đảng|hiện có|tổng số)\s+(?:\w+\s+){0,2}(?:với|có|gồm)?\s*$")
