@@ -18,6 +18,7 @@ demo: install
 	$(BIN)/briefwatch demo
 
 test: install
+	sh scripts/ensure-chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install

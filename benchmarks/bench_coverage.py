@@ -7,7 +7,8 @@ units, 1,000 documents and N/4 articles (FTS triggers on), then times, warm, med
 - ``SELECT * FROM coverage WHERE document = ?`` for the busiest directive (5% of all events) and for a
   typical one (about 0.1%);
 - the whole coverage page (``coverage_page``: overview, coverage, alert states, matching);
-- a partial code (``24-CT``) that counts for a full one.
+- a partial code (``24-CT``) that counts for a full one;
+- the coverage index page (every document with its event count).
 Prints one line per measurement and whether the goal is met.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefwatch.datasette.coverage import coverage_page  # noqa: E402
+from briefwatch.datasette.coverage import coverage_page, documents_index  # noqa: E402
 from db.connect import open_db  # noqa: E402
 
 GOAL_MS = 200.0
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             f"coverage page (all steps), {BUSY}: {page['briefed']}/{page['total']} expected units briefed: "
             f"median {med:.1f} ms, max {worst:.1f} ms"
         )
+        med, worst, docs = timed(lambda: documents_index(conn), args.repeat)
+        print(f"coverage index page ({len(docs):,} documents): median {med:.1f} ms, max {worst:.1f} ms")
         conn.close()
     print("goal met" if ok else "goal NOT met")
     return 0 if ok else 1

@@ -18,7 +18,7 @@ from sqlite_utils import Migrations
 core = Migrations("briefwatch")
 
 # modules that define further Migrations sets (attribute ``migrations``), applied after core, in order
-MIGRATION_MODULES: list[str] = ["alerts.schema", "db.analysts"]
+MIGRATION_MODULES: list[str] = ["alerts.schema", "briefwatch.daemon_schema", "db.analysts"]
 
 
 @core()
@@ -123,6 +123,25 @@ def m001_core(db: sqlite_utils.Database) -> None:
             JOIN event_documents ed ON ed.event_id = e.id
             JOIN event_evidence ev ON ev.event_id = e.id
             JOIN articles a ON a.id = ev.article_id;
+        """
+    )
+
+
+@core()
+def m002_crawl_failures(db: sqlite_utils.Database) -> None:
+    """Crawl memory for URLs that failed (HTTP errors, timeouts, invalid pages): retried on later runs
+    up to a limit, and not counted as "new" when deciding whether to follow a listing's next page."""
+    db.executescript(
+        """
+        CREATE TABLE crawl_failures (
+            url TEXT PRIMARY KEY,            -- canonical URL
+            source TEXT NOT NULL,
+            reason TEXT NOT NULL,            -- http_500, timeout, maxsize, redirect_loop, invalid:..., ...
+            attempts INTEGER NOT NULL DEFAULT 1,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_crawl_failures_source ON crawl_failures(source);
         """
     )
 

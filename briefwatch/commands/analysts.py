@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import ipaddress
 import json
 import logging
@@ -122,11 +123,13 @@ def export_cmd(
     columns, rows = export_rows(conn, what, document)
     writer = write_csv if fmt == "csv" else write_json
     if output is None or str(output) == "-":
-        out = click.get_text_stream("stdout", encoding="utf-8")
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         if bom and fmt == "csv":
             out.write("\ufeff")
         n = writer(out, columns, rows)
         out.flush()
+        out.detach()  # leave stdout open
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)

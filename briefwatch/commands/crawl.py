@@ -23,7 +23,16 @@ import click
 
 from briefwatch.sources import RegistryError, load_registry
 
-SUMMARY_KEYS = ("source", "run_id", "status", "requests", "new_articles", "events", "errors", "fallback_share")
+SUMMARY_KEYS = (
+    "source",
+    "run_id",
+    "status",
+    "requests",
+    "new_articles",
+    "events",
+    "errors",
+    "fallback_share",
+)
 
 
 def _utcnow() -> dt.datetime:
@@ -39,12 +48,15 @@ def run_crawl(
     settings: dict[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
     log_path: str | os.PathLike | None = None,
+    kill_grace: float = 10.0,
 ) -> dict:
     """Crawl one registry source in a ``python -m scrapy crawl`` subprocess; return its summary.
 
     The summary has ``source, run_id, status, requests, new_articles, events, errors, fallback_share,
     seconds, returncode, log_tail`` (status: ok | failed | killed | timeout | error). ``settings`` are
-    extra Scrapy settings (``-s NAME=VALUE``); ``on_line`` receives each log line as it comes.
+    extra Scrapy settings (``-s NAME=VALUE``); ``on_line`` receives each log line as it comes. On
+    timeout the process group gets SIGTERM (Scrapy closes cleanly and records its stats), then SIGKILL
+    after ``kill_grace`` seconds.
     """
     from db import store
     from db.connect import open_db
@@ -105,10 +117,11 @@ def run_crawl(
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             status = "timeout"
-            _kill_group(proc)
+            store.close_run(db, run_id, "timeout", _utcnow())  # first: the crawl's own closing keeps it
+            _kill_group(proc, kill_grace)
         except BaseException:  # Ctrl-C: do not leave the crawl running
-            _kill_group(proc)
             store.close_run(db, run_id, "killed", _utcnow())
+            _kill_group(proc, kill_grace)
             raise
         reader.join(timeout=5)
         if log_file:
@@ -173,7 +186,10 @@ def format_table(summaries: list[dict]) -> str:
     for s in summaries:
         rows.append([_fmt(s.get(k)) if k != "seconds" else f"{s.get(k, 0):.1f}" for k, _ in cols])
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines = [
+        "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -186,7 +202,12 @@ def format_table(summaries: list[dict]) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary table.")
 @click.pass_context
 def crawl_cmd(
-    ctx: click.Context, sources: tuple[str, ...], timeout: float, settings: tuple[str, ...], log_dir: str | None, quiet: bool
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    timeout: float,
+    settings: tuple[str, ...],
+    log_dir: str | None,
+    quiet: bool,
 ) -> None:
     """Crawl SOURCE... (default: every enabled source of the registry) into the database.
 
@@ -227,7 +248,13 @@ def crawl_cmd(
         if log_path:
             log_path.parent.mkdir(parents=True, exist_ok=True)
         summary = run_crawl(
-            name, db_path, sources_path, timeout, settings=extra, on_line=None if quiet else progress, log_path=log_path
+            name,
+            db_path,
+            sources_path,
+            timeout,
+            settings=extra,
+            on_line=None if quiet else progress,
+            log_path=log_path,
         )
         if summary.get("error"):
             click.echo(f"    {name}: {summary['error']}", err=True)

@@ -1,0 +1,245 @@
+"""One digest per recipient per evaluation: plain text + HTML alternative, grouped by document then district.
+
+Every string that came from a scraped page (titles, unit names, URLs, subjects) is ``html.escape``d in
+the HTML part. Unmonitored units are said as such ("no monitored source covers this unit", "our
+source for it is failing"), never as the unit's failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import sqlite_utils
+
+from alerts.directives import load_directives
+from alerts.rules import Recipient, Rules
+
+_NO_DISTRICT = "(city / province level)"
+MAX_SECTIONS = 25  # documents detailed in one digest; the rest are summarised in one line each
+MAX_LINES = 40  # lines per category and district before "... and N more"
+_KIND_LABEL = {"overdue": "NEW", "reminder": "reminder"}
+
+
+@dataclass
+class Digest:
+    key: str
+    subject: str
+    message: EmailMessage
+
+
+def digest_key(as_of: dt.date, notes: list[dict]) -> str:
+    ids = sorted(f"{n['rule']}|{n['document']}|{n['unit_id']}|{n['kind']}" for n in notes)
+    return f"digest:{as_of.isoformat()}:" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
+
+
+def _evidence(db: sqlite_utils.Database, event_ids: set[int]) -> dict[int, list[tuple[str, str | None]]]:
+    out: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    ids = sorted(i for i in event_ids if i is not None)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for eid, url, title in db.execute(
+            f"SELECT ev.event_id, a.url, a.title FROM event_evidence ev JOIN articles a ON a.id = ev.article_id "
+            f"WHERE ev.event_id IN ({','.join('?' * len(chunk))}) ORDER BY a.published, a.id",
+            chunk,
+        ):
+            out[eid].append((url, title))
+    return out
+
+
+def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, notes: list[dict]) -> dict:
+    from alerts.evaluate import recipient_wants
+
+    rows = [
+        dict(zip(("rule", "unit", "unit_type", "district", "state", "due_date", "briefed_on", "event_id", "issued"), r, strict=True))
+        for r in db.execute(
+            "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued FROM alert_states "
+            "WHERE rule = ? AND document = ? ORDER BY district, unit",
+            [rule, code],
+        )
+    ]
+    rows = [r for r in rows if recipient_wants(rc, r)]
+    count = defaultdict(int)
+    for r in rows:
+        count[r["state"]] += 1
+    return {"rule": rule, "code": code, "rows": rows, "count": count, "notes": {(n["unit"], n["district"]): n for n in notes}}
+
+
+def build_digest(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    rc: Recipient,
+    notes: list[dict],
+    as_of: dt.date,
+) -> Digest:
+    """The digest for one recipient from this evaluation's notifications (``notes``, already in scope)."""
+    by_doc: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for n in notes:
+        by_doc[(n["document"], n["rule"])].append(n)
+    docs = {d.code: d for d in load_directives(db)}
+    # the documents with the most news first; beyond MAX_SECTIONS, one summary line each
+    order = sorted(by_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
+    sections = [_section(db, rc, rule, code, ns) for (code, rule), ns in detailed]
+    rest = [(code, rule, _note_counts(ns)) for (code, rule), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])]
+    ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
+    kinds = defaultdict(int)
+    for n in notes:
+        kinds[n["kind"]] += 1
+    parts = []
+    if kinds["overdue"]:
+        parts.append(f"{kinds['overdue']} newly overdue")
+    if kinds["reminder"]:
+        parts.append(f"{kinds['reminder']} still overdue")
+    if kinds["late"]:
+        parts.append(f"{kinds['late']} late report{'s' if kinds['late'] > 1 else ''}")
+    if kinds["unmonitored"]:
+        parts.append(f"{kinds['unmonitored']} not monitored")
+    codes = ", ".join(sorted({c for c, _r in by_doc}))
+    subject = f"briefwatch {as_of.isoformat()} · {rc.scope.describe()}: {codes}: {', '.join(parts)}"
+    if len(subject) > 180:
+        subject = subject[:177] + "..."
+    text, body = _render(sections, docs, ev, rc, as_of, rules, rest)
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    # quoted-printable: long lines (unit lists, links) wrapped, 7-bit safe for any relay (RFC 5321 ≤ 998)
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(body, subtype="html", cte="quoted-printable")
+    return Digest(digest_key(as_of, notes), subject, msg)
+
+
+def _note_counts(notes: list[dict]) -> str:
+    c = defaultdict(int)
+    for n in notes:
+        c[n["kind"]] += 1
+    label = {"overdue": "newly overdue", "reminder": "still overdue", "late": "late", "unmonitored": "not monitored"}
+    return ", ".join(f"{c[k]} {v}" for k, v in label.items() if c[k])
+
+
+def _counts_line(c: dict) -> str:
+    total = sum(c.values())
+    briefed = c["briefed"] + c["resolved"]
+    s = f"{briefed}/{total} units briefed ({c['briefed']} on time, {c['resolved']} late)"
+    extra = [
+        (c["overdue"] + c["reminded"], "overdue"),
+        (c["silenced"], "silenced"),
+        (c["no_coverage"], "not covered by any monitored source"),
+        (c["source_failing"], "source failing"),
+        (c["not_due"], "not due yet"),
+    ]
+    return s + "".join(f"; {n} {label}" for n, label in extra if n)
+
+
+def _unit_lines(s: dict, as_of: dt.date, ev: dict) -> dict[str, list[tuple[str, str, list]]]:
+    """district → [(category, text, evidence)] for one section."""
+    by_d: dict[str, list[tuple[str, str, list]]] = defaultdict(list)
+    order = {"overdue": 0, "late": 1, "unmonitored": 2, "silenced": 3, "briefed": 4}
+    unmonitored: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in s["rows"]:
+        note = s["notes"].get((r["unit"], r["district"]))
+        st = r["state"]
+        due = dt.date.fromisoformat(r["due_date"])
+        links = ev.get(r["event_id"], []) if r["event_id"] else []
+        if st in ("overdue", "reminded"):
+            days = (as_of - due).days
+            tag = _KIND_LABEL.get(note["kind"], "") if note else ""
+            line = f"{r['unit']}: {days} day{'s' if days != 1 else ''} overdue (due {r['due_date']})" + (f" [{tag}]" if tag else "")
+            by_d[r["district"] or _NO_DISTRICT].append(("overdue", line, []))
+        elif st == "resolved" and note and note["kind"] == "late":
+            line = f"{r['unit']}: reported late, briefing on {r['briefed_on']} (due {r['due_date']})"
+            by_d[r["district"] or _NO_DISTRICT].append(("late", line, links))
+        elif st in ("no_coverage", "source_failing"):
+            unmonitored[(r["district"] or _NO_DISTRICT, st)].append(r["unit"])
+        elif st == "silenced":
+            by_d[r["district"] or _NO_DISTRICT].append(("silenced", f"{r['unit']}: silenced", []))
+        elif st in ("briefed", "resolved"):
+            late = " (late)" if st == "resolved" else ""
+            by_d[r["district"] or _NO_DISTRICT].append(("briefed", f"{r['unit']}: briefed on {r['briefed_on']}{late}", links))
+    for (district, st), names in unmonitored.items():
+        why = "no monitored source covers" if st == "no_coverage" else "our source is failing for"
+        by_d[district].append(("unmonitored", f"{why} {len(names)} unit(s): {', '.join(sorted(names))}", []))
+    for d, lines in by_d.items():
+        lines.sort(key=lambda x: (order[x[0]], x[1]))
+        capped, seen = [], defaultdict(int)
+        for cat, line, links in lines:
+            seen[cat] += 1
+            if seen[cat] <= MAX_LINES:
+                capped.append((cat, line, links))
+        for cat, n in seen.items():
+            if n > MAX_LINES:
+                capped.append((cat, f"... and {n - MAX_LINES} more (briefwatch alerts list)", []))
+        capped.sort(key=lambda x: order[x[0]])
+        by_d[d] = capped
+    return by_d
+
+
+_HEAD = {
+    "overdue": "Overdue",
+    "late": "Late reports",
+    "unmonitored": "Not monitored (not the unit's failure)",
+    "silenced": "Silenced",
+    "briefed": "Briefed",
+}
+
+
+def _render(
+    sections: list[dict], docs: dict, ev: dict, rc: Recipient, as_of: dt.date, rules: Rules, rest: list[tuple]
+) -> tuple[str, str]:
+    e = html.escape
+    t: list[str] = [f"Briefing status on {as_of.isoformat()} for {rc.scope.describe()}.", ""]
+    h: list[str] = [
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+        f"<p>Briefing status on {e(as_of.isoformat())} for {e(rc.scope.describe())}.</p>",
+    ]
+    for s in sections:
+        d = docs.get(s["code"])
+        title = d.title if d and d.title else ""
+        issuer = d.issuer if d and d.issuer else ""
+        due = s["rows"][0]["due_date"] if s["rows"] else ""
+        issued = s["rows"][0]["issued"] if s["rows"] else ""
+        head = f"{s['code']}" + (f": {title}" if title else "")
+        meta = f"issued {issued}" + (f" by {issuer}" if issuer else "") + f", deadline {due}, rule {s['rule']}"
+        counts = _counts_line(s["count"])
+        t += ["=" * 70, head, meta, counts, ""]
+        h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
+        by_d = _unit_lines(s, as_of, ev)
+        for district in sorted(by_d, key=lambda x: (x == _NO_DISTRICT, x)):
+            label = district if district == _NO_DISTRICT else f"District {district}"
+            t += [f"-- {label}"]
+            h += [f"<h3>{e(label)}</h3>"]
+            cur = None
+            for cat, line, links in by_d[district]:
+                if cat != cur:
+                    t.append(f"  {_HEAD[cat]}:")
+                    if cur is not None:
+                        h.append("</ul>")
+                    h.append(f"<p><i>{e(_HEAD[cat])}</i></p><ul>")
+                    cur = cat
+                t.append(f"    - {line}")
+                t += [f"        {url}" for url, _title in links]
+                li = e(line)
+                if links:
+                    li += " " + " ".join(
+                        f'<a href="{e(url, quote=True)}">{e(ttl or url)}</a>' for url, ttl in links
+                    )
+                h.append(f"<li>{li}</li>")
+            if cur is not None:
+                h.append("</ul>")
+            t.append("")
+    if rest:
+        t += ["=" * 70, f"{len(rest)} more document(s) with news (details: briefwatch alerts list --document CODE):"]
+        h += [f"<h2>{len(rest)} more document(s) with news</h2><ul>"]
+        for code, rule, counts in rest:
+            t.append(f"  - {code} ({rule}): {counts}")
+            h.append(f"<li>{e(code)} ({e(rule)}): {e(counts)}</li>")
+        h.append("</ul>")
+    foot = "You receive this because alerts.yaml lists you as a recipient; silence a unit with `briefwatch alerts silence`."
+    if rules.settings.base_url:
+        foot += f" Browse: {rules.settings.base_url}"
+    t += ["", foot]
+    h += [f"<hr><p style='color:#666'>{e(foot)}</p></body></html>"]
+    return "\n".join(t) + "\n", "\n".join(h) + "\n"

@@ -1,0 +1,637 @@
+"""Evaluation: (rules, database, as_of) → per-(rule, document, unit) states, notifications, digests.
+
+``evaluate(db, rules, as_of)`` runs in one ``BEGIN IMMEDIATE`` transaction (read-then-write): it
+derives, with set-based SQL over temp tables, the facts of every (rule, watched document, unit that
+must brief): the first qualifying briefing (date, evidence event) and the unit's coverage; rows whose
+stored state cannot change are dropped in SQL; the rest go through the pure ``next_state`` state
+machine; changed rows are written, and one digest per recipient with something new is queued in the
+outbox. Running it twice for the same ``as_of`` changes and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from alerts import immediate
+from alerts.directives import load_directives, watched_by
+from alerts.keys import district_key, partial_of, text_key
+from alerts.rules import Recipient, Rules, Scope
+
+log = logging.getLogger(__name__)
+
+DISTRICT_LEVEL = {"quan", "huyen", "thi_xa", "thanh_pho_thuoc_tinh"}
+PROVINCE_LEVEL = {"tinh", "thanh_pho_tw"}
+STATES = ("not_due", "overdue", "reminded", "resolved", "silenced", "briefed", "no_coverage", "source_failing")
+_FIELDS = (
+    "state",
+    "briefed_on",
+    "event_id",
+    "first_alerted_at",
+    "last_notified_at",
+    "resolved_at",
+    "silenced_until",
+    "silence_reason",
+)
+
+
+# --------------------------------------------------------------------------- the pure state machine
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about one (rule, document, unit) at ``as_of`` (ISO date strings)."""
+
+    as_of: str
+    due: str
+    brief_date: str | None  # first qualifying briefing, or None
+    event_id: int | None
+    cover: str  # ok | none | failing
+    remind_every_days: int | None
+
+
+def _plus(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day[:10]) + dt.timedelta(days=days)).isoformat()
+
+
+def next_state(prev: dict | None, f: Facts) -> tuple[dict, str | None]:
+    """The new stored fields and the notification kind (overdue | reminder | late | unmonitored) or None.
+
+    not_due → overdue (first alert) → reminded (every ``remind_every_days``) → resolved (a briefing
+    found after the alert: "reported late") ; silenced until a date; briefed (in time, or found before
+    any alert); no_coverage / source_failing instead of overdue when nobody can see the unit.
+    """
+    p = prev.get("state") if prev else None
+    n = {k: (prev or {}).get(k) for k in _FIELDS}
+    n["briefed_on"], n["event_id"] = f.brief_date, f.event_id
+    alerted = p in ("overdue", "reminded")
+    if f.brief_date:
+        if p == "resolved" or alerted or p == "silenced":
+            if p != "resolved":
+                n["resolved_at"] = f.as_of
+            n["state"] = "resolved"
+            return n, ("late" if alerted else None)
+        if f.brief_date <= f.due:
+            n["state"] = "briefed"
+        else:  # late, but nobody was told it was missing (e.g. unmonitored at the deadline)
+            n["state"] = "resolved"
+            n["resolved_at"] = n["resolved_at"] or f.as_of
+        return n, None
+    if p == "silenced" and (not n["silenced_until"] or f.as_of < n["silenced_until"]):
+        return n, None
+    expired_silence = p == "silenced"
+    if f.as_of <= f.due:
+        n["state"] = "not_due"
+        return n, None
+    if f.cover in ("none", "failing"):
+        n["state"] = "no_coverage" if f.cover == "none" else "source_failing"
+        return n, ("unmonitored" if p in (None, "not_due") else None)
+    if not n["first_alerted_at"]:
+        n["state"] = "overdue"
+        n["first_alerted_at"] = n["last_notified_at"] = f.as_of
+        return n, "overdue"
+    remind_due = f.remind_every_days and f.as_of >= _plus(n["last_notified_at"] or f.as_of, f.remind_every_days)
+    if expired_silence or remind_due:
+        n["state"] = "reminded"
+        n["last_notified_at"] = f.as_of
+        return n, "reminder"
+    n["state"] = p if alerted else "overdue"
+    return n, None
+
+
+# --------------------------------------------------------------------------- facts, set-based
+
+
+@dataclass
+class _Unit:
+    uid: int
+    unit_id: str
+    name: str
+    unit_type: str
+    district: str | None
+    province: str
+    name_key: str
+    district_key: str
+    vclass: int
+    ukey: str = ""
+    parent_uid: int | None = None
+    cover: str = "none"
+
+
+def _iso(d: dt.date | str) -> str:
+    return d.isoformat() if isinstance(d, dt.date) else str(d)[:10]
+
+
+def _load_units(provinces: set[str | None], gazetteer: Any) -> tuple[list[_Unit], list[tuple]]:
+    """All units of the rules' provinces, both eras; validity classes (valid_from, valid_to)."""
+    units: list[_Unit] = []
+    classes: dict[tuple, int] = {}
+    seen: set[tuple] = set()
+    for prov in sorted(provinces, key=lambda p: p or ""):
+        for u in gazetteer.units(on=None, province=prov, levels=None):
+            ident = (u.code or u.name, u.province, u.valid_from, u.valid_to)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            vc = classes.setdefault((u.valid_from, u.valid_to), len(classes))
+            uid = len(units) + 1
+            units.append(
+                _Unit(
+                    uid=uid,
+                    unit_id=u.code or f"{u.unit_type}:{u.province}",
+                    name=u.name,
+                    unit_type=u.unit_type,
+                    district=u.district,
+                    province=u.province,
+                    name_key=text_key(u.name),
+                    district_key=district_key(u.district),
+                    vclass=vc,
+                    ukey=f"{u.code or u.unit_type + ':' + u.province}@{u.valid_from or ''}-{u.valid_to or ''}",
+                )
+            )
+    by_district: dict[tuple, int] = {}
+    for u in units:
+        if u.unit_type in DISTRICT_LEVEL:
+            by_district[(u.province, district_key(u.name), u.vclass)] = u.uid
+    for u in units:
+        if u.district:
+            u.parent_uid = by_district.get((u.province, u.district_key, u.vclass))
+    return units, sorted(classes, key=classes.get)
+
+
+def _valid(vc: tuple, day: dt.date) -> bool:
+    vf, vt = vc
+    return (vf is None or day >= vf) and (vt is None or day <= vt)
+
+
+def _source_health(db: sqlite_utils.Database, as_of: str, runs: int) -> dict[str, bool]:
+    """source name → healthy: one of its last ``runs`` finished runs (started on/before as_of) was ok."""
+    rows = db.execute(
+        """
+        SELECT source, status FROM (
+            SELECT source, status, ROW_NUMBER() OVER (PARTITION BY source ORDER BY started_at DESC, id DESC) AS n
+            FROM crawl_runs WHERE status != 'running' AND substr(started_at, 1, 10) <= ?
+        ) WHERE n <= ?
+        """,
+        [as_of, runs],
+    ).fetchall()
+    health: dict[str, bool] = {}
+    for source, status in rows:
+        health[source] = health.get(source, False) or status == "ok"
+    return health
+
+
+def covers(home: dict | None, u: _Unit) -> bool:
+    """Does a source with this ``home`` report on unit ``u``?
+
+    {district: X}: X itself and its communes; {unit: U[, district: X]}: U; a city-wide source (home null
+    or {province: P}): the district- and province-level units only, because newspapers report a few
+    communes, not all, so a missing commune there says nothing.
+    """
+    if not home:
+        return u.unit_type in DISTRICT_LEVEL | PROVINCE_LEVEL
+    if home.get("unit"):
+        if text_key(home["unit"]) != u.name_key:
+            return False
+        return not home.get("district") or not u.district or district_key(home["district"]) == u.district_key
+    if home.get("district"):
+        dk = district_key(home["district"])
+        return u.district_key == dk or (u.unit_type in DISTRICT_LEVEL and district_key(u.name) == dk)
+    if home.get("province"):
+        return u.unit_type in DISTRICT_LEVEL | PROVINCE_LEVEL and text_key(home["province"]) == text_key(u.province)
+    return False
+
+
+def _coverage(db: sqlite_utils.Database, units: list[_Unit], as_of: str, runs: int) -> None:
+    health = _source_health(db, as_of, runs)
+    sources = []
+    for name, home in db.execute("SELECT name, home FROM sources"):
+        try:
+            h = json.loads(home) if home else None
+        except ValueError:
+            log.warning("source %s: home is not JSON: %r", name, home)
+            continue
+        sources.append((name, h if isinstance(h, dict) else None))
+    for u in units:
+        cov = [name for name, home in sources if covers(home, u)]
+        u.cover = "none" if not cov else ("ok" if any(health.get(s, False) for s in cov) else "failing")
+
+
+def _map_events(db: sqlite_utils.Database, units: list[_Unit], sql: str) -> tuple[list[tuple], int]:
+    """(event unit, district, province) strings → uids; an ambiguous name with no district maps nowhere."""
+    by_name: dict[str, list[_Unit]] = defaultdict(list)
+    for u in units:
+        by_name[u.name_key].append(u)
+    rows, ambiguous = [], 0
+    for unit, district, province in db.execute(sql).fetchall():
+        cands = by_name.get(text_key(unit), [])
+        if province:
+            cands = [u for u in cands if text_key(u.province) == text_key(province)]
+        dk = district_key(district)
+        hits = []
+        for vc in {u.vclass for u in cands}:
+            same = [u for u in cands if u.vclass == vc]
+            if dk:
+                pick = [u for u in same if u.district_key == dk] or [u for u in same if not u.district]
+            else:
+                pick = same
+            if len(pick) == 1:
+                hits.append(pick[0])
+            elif len(pick) > 1:
+                ambiguous += 1
+        rows.extend((unit, district, province, u.uid) for u in hits)
+    return rows, ambiguous
+
+
+_TEMP = """
+DROP TABLE IF EXISTS temp._units; DROP TABLE IF EXISTS temp._era_units; DROP TABLE IF EXISTS temp._rule_units;
+DROP TABLE IF EXISTS temp._rule_docs; DROP TABLE IF EXISTS temp._docmatch; DROP TABLE IF EXISTS temp._emap;
+CREATE TEMP TABLE _units (uid INTEGER PRIMARY KEY, unit_id TEXT, name TEXT, unit_type TEXT, district TEXT,
+    province TEXT, name_key TEXT, parent_uid INTEGER, cover TEXT, ukey TEXT);
+CREATE TEMP TABLE _era_units (era INTEGER, uid INTEGER, PRIMARY KEY (era, uid)) WITHOUT ROWID;
+CREATE TEMP TABLE _rule_units (rule TEXT, uid INTEGER, PRIMARY KEY (rule, uid)) WITHOUT ROWID;
+CREATE TEMP TABLE _rule_docs (rule TEXT, code TEXT, issued TEXT, due TEXT, era INTEGER, covers INTEGER,
+    remind INTEGER, PRIMARY KEY (rule, code));
+CREATE TEMP TABLE _docmatch (ev_code TEXT, doc TEXT, issued TEXT, PRIMARY KEY (ev_code, doc)) WITHOUT ROWID;
+CREATE TEMP TABLE _emap (unit TEXT, district TEXT, province TEXT, uid INTEGER, PRIMARY KEY (unit, district, province, uid));
+DROP TABLE IF EXISTS temp._docinc; DROP TABLE IF EXISTS temp._dirty_ev;
+CREATE TEMP TABLE _docinc (ev_code TEXT, doc TEXT, issued TEXT, PRIMARY KEY (ev_code, doc)) WITHOUT ROWID;
+CREATE TEMP TABLE _dirty_ev (event_id INTEGER, code TEXT, PRIMARY KEY (event_id, code)) WITHOUT ROWID;
+"""
+
+# recompute the first briefing per (watched document, unit) for the documents in _docmatch
+_BRIEF = """
+INSERT INTO alert_briefs (document, ukey, bdate, event_id)
+SELECT dm.doc, u.ukey, MIN(x.d), x.event_id
+FROM (
+    SELECT ed.event_id, ed.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
+           substr(COALESCE(e.date, (SELECT MIN(a.published) FROM event_evidence ev JOIN articles a ON a.id = ev.article_id
+                                    WHERE ev.event_id = e.id)), 1, 10) AS d
+    FROM event_documents ed JOIN events e ON e.id = ed.event_id
+    WHERE ed.code IN (SELECT ev_code FROM _docmatch)
+) x
+JOIN _docmatch dm ON dm.ev_code = x.code
+JOIN _emap em ON em.unit = x.unit AND em.district = x.district AND em.province = x.province
+JOIN _units u ON u.uid = em.uid
+WHERE x.d >= dm.issued
+GROUP BY dm.doc, u.ukey
+"""
+
+# merge newly added (event, code) pairs into the cache of documents that are otherwise up to date
+_BRIEF_ADD = """
+INSERT INTO alert_briefs (document, ukey, bdate, event_id)
+SELECT dm.doc, u.ukey, MIN(x.d), x.event_id
+FROM (
+    SELECT de.event_id, de.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
+           substr(COALESCE(e.date, (SELECT MIN(a.published) FROM event_evidence ev JOIN articles a ON a.id = ev.article_id
+                                    WHERE ev.event_id = e.id)), 1, 10) AS d
+    FROM _dirty_ev de JOIN events e ON e.id = de.event_id
+) x
+JOIN _docinc dm ON dm.ev_code = x.code
+JOIN _emap em ON em.unit = x.unit AND em.district = x.district AND em.province = x.province
+JOIN _units u ON u.uid = em.uid
+WHERE x.d >= dm.issued
+GROUP BY dm.doc, u.ukey
+ON CONFLICT (document, ukey) DO UPDATE SET bdate = excluded.bdate, event_id = excluded.event_id
+WHERE excluded.bdate < alert_briefs.bdate
+"""
+
+_EVENT_STRINGS_ADD = """
+SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM events e
+WHERE e.id IN (SELECT event_id FROM _dirty_ev)
+"""
+
+_EVENT_STRINGS = """
+SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM events e
+WHERE e.id IN (SELECT event_id FROM event_documents WHERE code IN (SELECT ev_code FROM _docmatch))
+"""
+
+_ROWS = """
+SELECT rd.rule, rd.code, u.unit_id, u.name, u.unit_type, u.district, u.province, u.name_key, rd.issued, rd.due,
+       rd.remind, u.cover, x.bdate, x.event_id,
+       s.state, s.briefed_on, s.event_id, s.first_alerted_at, s.last_notified_at, s.resolved_at,
+       s.silenced_until, s.silence_reason
+FROM (
+    SELECT rd.rule, rd.code, eu.uid,
+           CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.bdate ELSE b.bdate END AS bdate,
+           CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.event_id ELSE b.event_id END AS event_id
+    FROM _rule_docs rd
+    JOIN _era_units eu ON eu.era = rd.era
+    JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid
+    JOIN _units u0 ON u0.uid = eu.uid
+    LEFT JOIN alert_briefs b ON b.document = rd.code AND b.ukey = u0.ukey AND b.bdate <= :as_of
+    LEFT JOIN _units p0 ON rd.covers = 1 AND p0.uid = u0.parent_uid
+    LEFT JOIN alert_briefs pb ON pb.document = rd.code AND pb.ukey = p0.ukey AND pb.bdate <= :as_of
+) x
+JOIN _rule_docs rd ON rd.rule = x.rule AND rd.code = x.code
+JOIN _units u ON u.uid = x.uid
+LEFT JOIN alert_states s ON s.rule = x.rule AND s.document = x.code AND s.unit_id = u.unit_id
+"""
+
+# rows whose stored state next_state() would keep as is (a superset check is not needed: this is exact)
+_UNCHANGED = """
+s.state IS NOT NULL AND s.briefed_on IS x.bdate AND s.event_id IS x.event_id AND s.due_date = rd.due AND (
+  (x.bdate IS NOT NULL AND (s.state = 'resolved' OR (s.state = 'briefed' AND x.bdate <= rd.due)))
+  OR (x.bdate IS NULL AND (
+      (s.state = 'silenced' AND (s.silenced_until IS NULL OR :as_of < s.silenced_until))
+      OR (s.state = 'not_due' AND :as_of <= rd.due)
+      OR (:as_of > rd.due AND (
+           (s.state = 'no_coverage' AND u.cover = 'none')
+           OR (s.state = 'source_failing' AND u.cover = 'failing')
+           OR (s.state IN ('overdue', 'reminded') AND u.cover = 'ok' AND s.first_alerted_at IS NOT NULL
+               AND (rd.remind IS NULL OR :as_of < date(s.last_notified_at, '+' || rd.remind || ' days')))))))
+)
+"""
+
+
+def _executescript(db: sqlite_utils.Database, script: str) -> None:
+    for stmt in script.split(";"):
+        if stmt.strip():
+            db.execute(stmt)
+
+
+def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer: Any) -> dict:
+    """Fill the temp tables; return counters."""
+    _executescript(db, _TEMP)
+    stats = {"documents_watched": 0, "documents_undated": 0, "events_ambiguous": 0}
+    directives = load_directives(db)
+    rule_docs: list[tuple] = []  # (rule, code, issued)
+    undated: set[str] = set()
+    for r in rules.rules:
+        for d in directives:
+            if watched_by(r, d):
+                if d.issued is None:
+                    undated.add(d.code)
+                elif d.issued <= as_of:
+                    rule_docs.append((r, d.code, d.issued))
+    stats["documents_undated"] = len(undated)
+    stats["documents_watched"] = len({c for _r, c, _i in rule_docs})
+    units, vclasses = _load_units({r.units.province for r in rules.rules}, gazetteer)
+    _coverage(db, units, as_of.isoformat(), rules.settings.source_failing_runs)
+    db.conn.executemany(
+        "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(u.uid, u.unit_id, u.name, u.unit_type, u.district, u.province, u.name_key, u.parent_uid, u.cover, u.ukey) for u in units],
+    )
+    db.execute("CREATE INDEX temp._units_ukey ON _units(ukey)")
+    eras: dict[tuple, int] = {}
+    rd_rows = []
+    for r, code, issued in rule_docs:
+        valid = tuple(i for i, vc in enumerate(vclasses) if _valid(vc, issued))
+        era = eras.setdefault(valid, len(eras))
+        due = issued + dt.timedelta(days=r.deadline_days)
+        rd_rows.append(
+            (r.name, code, issued.isoformat(), due.isoformat(), era, int(r.district_conference_covers_communes), r.remind_every_days)
+        )
+    db.conn.executemany("INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?)", rd_rows)
+    db.conn.executemany(
+        "INSERT INTO _era_units VALUES (?, ?)",
+        [(era, u.uid) for valid, era in eras.items() for u in units if u.vclass in valid],
+    )
+    ru = []
+    for r in rules.rules:
+        levels = set(r.units.levels)
+        dks = {district_key(x) for x in r.units.districts}
+        pk = text_key(r.units.province) if r.units.province else None
+        for u in units:
+            if u.unit_type not in levels or (pk and text_key(u.province) != pk):
+                continue
+            if dks and u.district_key not in dks and not (u.unit_type in DISTRICT_LEVEL and district_key(u.name) in dks):
+                continue
+            ru.append((r.name, u.uid))
+    db.conn.executemany("INSERT INTO _rule_units VALUES (?, ?)", ru)
+    stats["documents_recomputed"] = _refresh_briefs(db, units, rule_docs, stats)
+    stats["documents_merged"] = stats.pop("_merged", 0)
+    stats["_units"] = units
+    return stats
+
+
+def _refresh_briefs(db: sqlite_utils.Database, units: list[_Unit], rule_docs: list[tuple], stats: dict) -> int:
+    """Bring alert_briefs up to date for the watched documents; return how many were recomputed.
+
+    A document is recomputed when it is not cached yet, its issue date or the units changed, or an event
+    with one of its codes (full or partial) was edited or deleted since the last evaluation; events only
+    added are merged into the cache (the first briefing can only get earlier).
+    """
+    watched = {code: issued.isoformat() for _r, code, issued in rule_docs}
+    sig = hashlib.sha256("\n".join(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units).encode()).hexdigest()[:16]
+    cached = {d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")}
+    dirty = db.execute("SELECT event_id, code, op FROM alert_dirty").fetchall()
+    added = {c for _e, c, op in dirty if op == "add"}
+    deleted = {c for _e, c, op in dirty if op == "del"}
+
+    def hit(d: str, codes: set[str]) -> bool:
+        return d in codes or partial_of(d) in codes
+
+    stale = {d for d in cached if hit(d, deleted)}
+    redo = {d for d, i in watched.items() if d in stale or cached.get(d) != (i, sig)}
+    incr = {d for d in watched if d not in redo and hit(d, added)}
+    drop = sorted(stale | redo | {d for d in set(cached) - set(watched) if hit(d, added)})
+    for i in range(0, len(drop), 500):
+        chunk = drop[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        db.execute(f"DELETE FROM alert_briefs WHERE document IN ({marks})", chunk)
+        db.execute(f"DELETE FROM alert_brief_docs WHERE document IN ({marks})", chunk)
+    db.execute("DELETE FROM alert_dirty")
+    if incr:
+        inc = set()
+        for code in incr:
+            inc.add((code, code, watched[code]))
+            if p := partial_of(code):
+                inc.add((p, code, watched[code]))
+        db.conn.executemany("INSERT INTO _docinc VALUES (?,?,?)", sorted(inc))
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO _dirty_ev VALUES (?, ?)", [(e, c) for e, c, op in dirty if op == "add"]
+        )
+        emap, _amb = _map_events(db, units, _EVENT_STRINGS_ADD)
+        db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
+        db.execute(_BRIEF_ADD)
+        stats["_merged"] = len(incr)
+    if not redo:
+        return 0
+    dm = set()
+    for code in redo:
+        dm.add((code, code, watched[code]))
+        if p := partial_of(code):
+            dm.add((p, code, watched[code]))
+    db.conn.executemany("INSERT INTO _docmatch VALUES (?,?,?)", sorted(dm))
+    emap, stats["events_ambiguous"] = _map_events(db, units, _EVENT_STRINGS)
+    db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
+    db.execute(_BRIEF)
+    ts = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    db.conn.executemany(
+        "INSERT INTO alert_brief_docs (document, issued, units_sig, computed_at) VALUES (?, ?, ?, ?)",
+        [(d, watched[d], sig, ts) for d in sorted(redo)],
+    )
+    return len(redo)
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def _in_scope(scope: Scope, row: dict) -> bool:
+    if scope.all:
+        return True
+    if scope.unit:
+        if text_key(scope.unit) != text_key(row["unit"]):
+            return False
+        return not scope.district or not row.get("district") or district_key(scope.district) == district_key(row["district"])
+    dk = district_key(scope.district)
+    return district_key(row.get("district")) == dk or (
+        row.get("unit_type") in DISTRICT_LEVEL and district_key(row["unit"]) == dk
+    )
+
+
+def recipient_wants(rc: Recipient, row: dict) -> bool:
+    return (rc.rules is None or row["rule"] in rc.rules) and _in_scope(rc.scope, row)
+
+
+def evaluate(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    as_of: dt.date | str,
+    *,
+    now: dt.datetime | None = None,
+    gazetteer: Any = None,
+    prefilter: bool = True,
+    mail_from: str | None = None,
+) -> dict:
+    """Evaluate every rule at ``as_of``; write states and queue digests in one transaction. Returns a summary."""
+    from alerts import digest, outbox
+
+    as_of = dt.date.fromisoformat(as_of[:10]) if isinstance(as_of, str) else as_of
+    now = now or dt.datetime.now(dt.UTC)
+    ts = now.isoformat(timespec="seconds")
+    if gazetteer is None:
+        from briefwatch.gazetteer import load_gazetteer
+
+        gazetteer = load_gazetteer()
+    a = as_of.isoformat()
+    summary: dict[str, Any] = {"as_of": a, "rules": len(rules.rules), "rule_errors": len(rules.errors)}
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        stats = _prepare(db, rules, as_of, gazetteer)
+        stats.pop("_units")
+        summary.update(stats)
+        sql = _ROWS + (f" WHERE NOT ({_UNCHANGED})" if prefilter else "")
+        changes, notes = _transitions(db.execute(sql, {"as_of": a}), a)
+        summary["triples"] = db.execute(
+            "SELECT COUNT(*) FROM _rule_docs rd JOIN _era_units eu ON eu.era = rd.era "
+            "JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid"
+        ).fetchone()[0]
+        db.conn.executemany(
+            """INSERT INTO alert_states (rule, document, unit_id, unit, unit_type, district, province, unit_key, state,
+                   issued, due_date, briefed_on, event_id, first_alerted_at, last_notified_at, resolved_at,
+                   silenced_until, silence_reason, updated_at)
+               VALUES (:rule, :document, :unit_id, :unit, :unit_type, :district, :province, :unit_key, :state,
+                   :issued, :due_date, :briefed_on, :event_id, :first_alerted_at, :last_notified_at, :resolved_at,
+                   :silenced_until, :silence_reason, :updated_at)
+               ON CONFLICT (rule, document, unit_id) DO UPDATE SET unit = excluded.unit,
+                   unit_type = excluded.unit_type, district = excluded.district, province = excluded.province,
+                   unit_key = excluded.unit_key, state = excluded.state, issued = excluded.issued,
+                   due_date = excluded.due_date, briefed_on = excluded.briefed_on, event_id = excluded.event_id,
+                   first_alerted_at = excluded.first_alerted_at, last_notified_at = excluded.last_notified_at,
+                   resolved_at = excluded.resolved_at, silenced_until = excluded.silenced_until,
+                   silence_reason = excluded.silence_reason, updated_at = excluded.updated_at""",
+            [{**c, "updated_at": ts} for c in changes],
+        )
+        removed = db.execute(
+            "DELETE FROM alert_states WHERE NOT EXISTS (SELECT 1 FROM _rule_docs rd "
+            "WHERE rd.rule = alert_states.rule AND rd.code = alert_states.document)"
+        ).rowcount
+        summary.update(changed=len(changes), removed=removed)
+        kinds: dict[str, int] = defaultdict(int)
+        for n in notes:
+            kinds[n["kind"]] += 1
+        summary["notifications"] = dict(kinds)
+        queued = 0
+        for rc in rules.recipients:
+            mine = [n for n in notes if recipient_wants(rc, n)]
+            if not mine:
+                continue
+            msg = digest.build_digest(db, rules, rc, mine, as_of)
+            queued += outbox.enqueue(
+                db, rc.email, msg.key, msg.subject, msg.message, kind="digest", now=now, sender=mail_from
+            )
+        summary["digests_queued"] = queued
+        db.execute(
+            "INSERT INTO alert_runs (as_of, started_at, ended_at, summary) VALUES (?, ?, ?, ?)",
+            [a, ts, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), json.dumps(summary, ensure_ascii=False)],
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    log.info("alerts evaluate %s: %s", a, summary)
+    return summary
+
+
+def _transitions(rows: Iterable[tuple], as_of: str) -> tuple[list[dict], list[dict]]:
+    changes, notes = [], []
+    for r in rows:
+        (rule, code, unit_id, name, unit_type, district, province, ukey, issued, due, remind, cover, bdate, ev) = r[:14]
+        prev = dict(zip(_FIELDS, r[14:], strict=True)) if r[14] else None
+        bdate = bdate[:10] if bdate else None
+        new, kind = next_state(prev, Facts(as_of, due, bdate, ev, cover, remind))
+        if prev is not None and all(prev.get(k) == new.get(k) for k in _FIELDS):
+            continue
+        row = {
+            "rule": rule,
+            "document": code,
+            "unit_id": unit_id,
+            "unit": name,
+            "unit_type": unit_type,
+            "district": district,
+            "province": province,
+            "unit_key": ukey,
+            "issued": issued,
+            "due_date": due,
+            **new,
+        }
+        changes.append(row)
+        if kind:
+            notes.append({**row, "kind": kind, "days_overdue": (dt.date.fromisoformat(as_of) - dt.date.fromisoformat(due)).days})
+    return changes, notes
+
+
+def silence(
+    db: sqlite_utils.Database,
+    *,
+    document: str,
+    unit: str | None = None,
+    district: str | None = None,
+    rule: str | None = None,
+    until: dt.date | None = None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """Silence the matching states (not resolved/briefed ones) until a date (None: for good). Returns the count."""
+    if not reason or not reason.strip():
+        raise ValueError("a reason is required")
+    ts = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    rows = db.execute(
+        "SELECT rule, document, unit_id, unit, district FROM alert_states WHERE document = ? AND state NOT IN ('resolved', 'briefed')"
+        + (" AND rule = ?" if rule else ""),
+        [document] + ([rule] if rule else []),
+    ).fetchall()
+    hit = [
+        r
+        for r in rows
+        if (not unit or text_key(unit) == text_key(r[3]))
+        and (not district or district_key(district) == district_key(r[4]) or not r[4])
+    ]
+    with immediate(db):
+        db.conn.executemany(
+            "UPDATE alert_states SET state = 'silenced', silenced_until = ?, silence_reason = ?, updated_at = ? "
+            "WHERE rule = ? AND document = ? AND unit_id = ?",
+            [(until.isoformat() if until else None, reason.strip(), ts, r[0], r[1], r[2]) for r in hit],
+        )
+    return len(hit)
+

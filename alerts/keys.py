@@ -1,0 +1,80 @@
+"""Match keys for Vietnamese unit names and document codes (pure functions).
+
+A key is for comparing only; the original text is kept for display.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from briefwatch.text import key
+
+_SPACES = re.compile(r"\s+")
+_DISTRICT_WORDS = re.compile(r"^(huyện|quận|thị xã|thành phố|tp\.?)\s+")
+
+
+@lru_cache(maxsize=65536)
+def text_key(s: str | None) -> str:
+    """The project's match key (briefwatch.text.key: NFC, Ð→Đ, one tone placement, casefolded, single
+    spaces), cached: ``"Xã Đại  Thịnh"`` → ``"xã đại thịnh"``, ``"Tân Hoà"`` → ``"tân hòa"``."""
+    return key(s)
+
+
+def district_key(s: str | None) -> str:
+    """Key of a district's short name; a leading type word is dropped (``"huyện Mê Linh"`` → ``"mê linh"``)."""
+    return _DISTRICT_WORDS.sub("", text_key(s))
+
+
+_PARTY = re.compile(r"^(\d+[A-Z]?)-([A-ZĐ]+)(?:/(.+))?$")
+_GOV = re.compile(r"^(\d+)/([A-ZĐ]+)-(.+)$")
+
+
+def parse_code(code: str) -> tuple[str, str, str | None]:
+    """``24-CT/TU`` → ``("24", "CT", "TU")``; ``215/KH-UBND`` → ``("215", "KH", "UBND")``;
+    a partial ``24-CT`` → ``("24", "CT", None)``; anything else → ``(code, "", None)``."""
+    c = _SPACES.sub("", (code or "").upper())
+    m = _PARTY.match(c)
+    if m:
+        return m.group(1), m.group(2), m.group(3)
+    m = _GOV.match(c)
+    if m:
+        return m.group(1), m.group(2), m.group(3)
+    return c, "", None
+
+
+def is_full_code(code: str) -> bool:
+    """True when the code names its issuer (a partial ``24-CT`` does not)."""
+    return parse_code(code)[2] is not None
+
+
+def partial_of(code: str) -> str | None:
+    """The partial form that matches this Party code: ``24-CT/TU`` → ``24-CT``; None for other forms."""
+    c = _SPACES.sub("", (code or "").upper())
+    m = _PARTY.match(c)
+    return f"{m.group(1)}-{m.group(2)}" if m and m.group(3) else None
+
+
+# documents.type words (ANNOTATION.md) and the abbreviations used in codes and in alerts.yaml
+TYPE_ABBREV = {
+    "chi_thi": "CT",
+    "nghi_quyet": "NQ",
+    "ket_luan": "KL",
+    "ke_hoach": "KH",
+    "quy_dinh": "QĐ",
+    "quyet_dinh": "QĐ",
+    "huong_dan": "HD",
+    "thong_bao": "TB",
+    "chuong_trinh": "CTR",
+    "thong_tri": "TT",
+    "de_an": "ĐA",
+}
+
+
+def type_abbrev(t: str) -> str:
+    """``chi_thi`` or ``ct`` → ``CT``; ``QD`` → ``QĐ``."""
+    t = (t or "").strip()
+    if t.lower() in TYPE_ABBREV:
+        return TYPE_ABBREV[t.lower()]
+    u = t.upper().replace("Đ", "D")
+    return {"QD": "QĐ", "DA": "ĐA"}.get(u, u)

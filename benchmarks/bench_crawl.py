@@ -1,0 +1,179 @@
+"""Crawl benchmark against the local fixture server (tests/sitesrv.py, generated site /_gen/).
+
+    .venv/bin/python benchmarks/bench_crawl.py [--pages 10000] [--concurrency 16]
+
+Prints, for the same URLs in the same run:
+  * pages/s of a bare Scrapy spider (follows listing links and next pages, does nothing else),
+  * pages/s of ``scrapy crawl newspaper`` with the full pipeline (selectors, validation, extraction
+    engine, SQLite store), and without the engine (``BRIEFWATCH_EXTRACT=0``), and their ratio to the
+    bare spider (goal >= 0.8),
+  * the peak RSS of each crawl process (goal < 300 MB for 10,000 pages),
+  * the requests of a second, unchanged crawl (goal: robots.txt + the first listing page only).
+Politeness (AutoThrottle, delays) is off for all; the bare spider gets the same concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.sitesrv import GEN_PER_PAGE, SiteServer  # noqa: E402
+
+BARE_SPIDER = textwrap.dedent(
+    """
+    import scrapy
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+
+        def __init__(self, start=None, **kw):
+            super().__init__(**kw)
+            self.start_url = start
+
+        async def start(self):
+            yield scrapy.Request(self.start_url, callback=self.parse_listing)
+
+        def parse_listing(self, response):
+            for href in response.css("h3 a::attr(href)").getall():
+                yield response.follow(href, callback=self.parse_article)
+            nxt = response.css("a.next::attr(href)").get()
+            if nxt:
+                yield response.follow(nxt, callback=self.parse_listing)
+
+        def parse_article(self, response):
+            return None
+    """
+)
+
+RUSAGE = (
+    "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+    "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True); sys.exit(rc)"
+)
+
+
+def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float]:
+    """Run ``cmd`` under a tiny wrapper; return (elapsed s from Scrapy stats, responses, peak RSS MB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", RUSAGE, *cmd], env=env, cwd=cwd, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr[-3000:])
+        raise SystemExit(f"crawl failed: {' '.join(cmd)}")
+    log = out.stderr
+    elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", log).group(1))
+    responses = int(re.search(r"'downloader/response_count': (\d+)", log).group(1))
+    rss = int(re.search(r"MAXRSS (\d+)", out.stdout).group(1)) / 1024
+    return elapsed, responses, rss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=10000, help="articles of the generated site")
+    ap.add_argument("--concurrency", type=int, default=16)
+    args = ap.parse_args()
+    n = args.pages
+    listing_pages = -(-n // GEN_PER_PAGE)
+    common = {
+        "AUTOTHROTTLE_ENABLED": "0",
+        "DOWNLOAD_DELAY": "0",
+        "CONCURRENT_REQUESTS": str(args.concurrency),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": str(args.concurrency),
+        "CONCURRENT_ITEMS": "16",  # briefwatch's setting, given to the bare spider too (fair comparison)
+        "LOG_LEVEL": "INFO",
+        "LOGSTATS_INTERVAL": "0",
+        "TELNETCONSOLE_ENABLED": "0",
+    }
+    sargs = [x for k, v in common.items() for x in ("-s", f"{k}={v}")]
+    with tempfile.TemporaryDirectory() as tmpd, SiteServer(Path(tmpd), sites=["bench"]) as srv:
+        tmp = Path(tmpd)
+        (tmp / "bench").mkdir()
+        base = srv.base("bench")
+        start = f"{base}/_gen/{n}/list/0"
+        registry = tmp / "sources.yaml"
+        registry.write_text(
+            json.dumps(
+                {
+                    "sources": [
+                        {
+                            "name": "bench",
+                            "family": "newspaper",
+                            "home": {"district": "Mê Linh"},
+                            "listings": [{"url": start, "max_pages": listing_pages + 1}],
+                            "article": {
+                                "title": "h1.article-title",
+                                "date": ".article-date",
+                                "body": ".article-content",
+                            },
+                        }
+                    ]
+                }
+            ),
+            encoding="utf-8",
+        )
+        (tmp / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFWATCH_", "SCRAPY_"))}
+        results = {}
+
+        srv.clear()
+        results["bare scrapy spider"] = measured(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "runspider",
+                str(tmp / "bare.py"),
+                "-a",
+                f"start={start}",
+                *sargs,
+            ],
+            env,
+            tmp,
+        )
+        for label, extract in (("briefwatch (no engine)", "0"), ("briefwatch (full pipeline)", "1")):
+            dbp = tmp / f"bench-{extract}.db"
+            e = {
+                **env,
+                "BRIEFWATCH_DB": str(dbp),
+                "BRIEFWATCH_SOURCES": str(registry),
+                "SCRAPY_SETTINGS_MODULE": "briefwatch.settings",
+            }
+            cmd = [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "newspaper",
+                "-a",
+                "source=bench",
+                *sargs,
+                "-s",
+                f"BRIEFWATCH_EXTRACT={extract}",
+            ]
+            results[label] = measured(cmd, e, ROOT)
+            last = (cmd, e)
+        srv.clear()
+        cmd, e = last
+        measured(cmd, e, ROOT)
+        second = srv.requests("bench")
+
+    bare_rate = results["bare scrapy spider"][1] / results["bare scrapy spider"][0]
+    print(f"generated site: {n} articles + {listing_pages} listing pages, concurrency {args.concurrency}")
+    print(f"{'crawler':30} {'responses':>9} {'seconds':>8} {'pages/s':>8} {'vs bare':>8} {'peak RSS MB':>12}")
+    for label, (elapsed, responses, rss) in results.items():
+        rate = responses / elapsed
+        print(f"{label:30} {responses:9d} {elapsed:8.1f} {rate:8.1f} {rate / bare_rate:8.2f} {rss:12.0f}")
+    print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")
+
+
+if __name__ == "__main__":
+    main()

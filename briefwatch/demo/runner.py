@@ -1,0 +1,255 @@
+"""``briefwatch demo``: the whole main job on a fresh machine, with no internet.
+
+Serves the bundled demo sites (briefwatch/demo/sites/) on 127.0.0.1, writes a registry pointing at them
+(``<db dir>/<db stem>-sources.yaml``), runs ONE cycle of the daemon (every source crawled in its own
+``scrapy crawl`` process → articles, events, documents → the directives register → alert evaluation as of
+``AS_OF`` → digests as .eml files in ``<db dir>/outbox/``), and prints the coverage table, the digest
+files and the database path.
+
+The cycle replays AS_OF (2023-11-15, the day the scenario shows in-time, late and never): the daemon runs
+under a simulated clock starting at 07:00 (Asia/Ho_Chi_Minh) that day, and each crawl run's row is stamped
+with that clock (start and end, real duration kept), because the alert engine trusts a source's health only
+from runs made on or before the evaluated day; everything else (articles, events) keeps its real timestamps.
+
+Idempotent: each run starts from an empty demo database (a file that holds anything but demo sources is
+never touched). The digests of a new run carry the same outbox ids and Message-IDs as the last one, so
+they overwrite their .eml files: no duplicates pile up in the outbox folder. Real SMTP is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+SITES = HERE / "sites"
+SOURCES_TEMPLATE = HERE / "sources.yaml"
+RULES = HERE / "alerts.yaml"
+AS_OF = dt.date(2023, 11, 15)
+CYCLE_HOUR = 7  # the simulated cycle runs at 07:00 Asia/Ho_Chi_Minh on AS_OF, the daily digest's time
+DEFAULT_DB = "data/demo.db"
+FAST = {  # the demo's sites are local: no politeness delays
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "BRIEFWATCH_RETRY_BACKOFF": "0.2",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def _db_files(db: Path) -> list[Path]:
+    return [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+
+
+def reset_demo_db(db: Path) -> None:
+    """Delete a previous demo database; refuse when the file holds non-demo data or a daemon uses it."""
+    from briefwatch.daemon import lock_holder
+
+    if lock_holder(db):
+        raise DemoError(f"a briefwatch daemon is running on {db}: stop it or give another --db")
+    if db.exists():
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            try:
+                names = {r[0] for r in conn.execute("SELECT name FROM sources UNION SELECT source FROM crawl_runs")}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if "no such table" not in str(exc):
+                raise DemoError(f"{db} is not a briefwatch demo database ({exc}); give another --db") from None
+            names = set()
+        foreign = sorted(n for n in names if not n.startswith("demo-"))
+        if foreign:
+            raise DemoError(
+                f"{db} holds non-demo sources ({', '.join(foreign[:3])}...): the demo resets its database, "
+                "so it will not use this one; give another --db"
+            )
+    for f in _db_files(db):
+        f.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _no_smtp() -> Iterator[None]:
+    saved = {k: os.environ.pop(k) for k in ("BRIEFWATCH_SMTP_URL",) if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def coverage(db: Any, rule: str | None = None) -> dict[str, Any]:
+    """{"documents": [(code, due)], "rows": [(unit, district, {code: (status, briefed_on, days_late)})],
+    "totals": {code: {status: n}}} from alert_states; status: in_time | late | never | not_due | unmonitored."""
+    cur = db.execute(
+        "SELECT rule, document, unit, district, state, due_date, briefed_on FROM alert_states "
+        + ("WHERE rule = ? " if rule else "")
+        + "ORDER BY document, unit",
+        [rule] if rule else [],
+    )
+    docs: dict[str, str] = {}
+    units: dict[tuple[str, str | None], dict[str, tuple]] = {}
+    totals: dict[str, dict[str, int]] = {}
+    for _rule, code, unit, district, state, due, briefed in cur.fetchall():
+        if briefed:
+            late = (dt.date.fromisoformat(briefed[:10]) - dt.date.fromisoformat(due[:10])).days if due else 0
+            status = "late" if late > 0 else "in_time"
+        elif state == "not_due":
+            status, late = "not_due", 0
+        elif state in ("no_coverage", "source_failing"):
+            status, late = "unmonitored", 0
+        else:
+            status, late = "never", 0
+        docs[code] = due
+        units.setdefault((unit, district), {})[code] = (status, briefed[:10] if briefed else None, late)
+        totals.setdefault(code, {}).setdefault(status, 0)
+        totals[code][status] += 1
+    order = {"in_time": 0, "late": 1, "not_due": 2, "unmonitored": 3, "never": 4}
+    rows = sorted(
+        ((u, d, cells) for (u, d), cells in units.items()),
+        key=lambda r: (min(order[c[0]] for c in r[2].values()), r[0]),
+    )
+    return {"documents": sorted(docs.items()), "rows": rows, "totals": totals}
+
+
+def _dm(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
+def format_coverage(cov: dict[str, Any]) -> str:
+    def cell(c: tuple | None) -> str:
+        if c is None:
+            return "-"
+        status, briefed, late = c
+        return {
+            "in_time": f"in time  {_dm(briefed)}" if briefed else "in time",
+            "late": f"LATE     {_dm(briefed)} (+{late} d)" if briefed else "late",
+            "never": "NEVER    (overdue)",
+            "not_due": "not yet  (not due)",
+            "unmonitored": "unknown  (no working source)",
+        }[status]
+
+    head = ["unit", "district"] + [f"{code} (due {_dm(due)})" for code, due in cov["documents"]]
+    rows = [head] + [[u, d or "-"] + [cell(cells.get(code)) for code, _ in cov["documents"]] for u, d, cells in cov["rows"]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    out = []
+    for i, r in enumerate(rows):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    labels = {"in_time": "in time", "late": "late", "never": "never", "not_due": "not due", "unmonitored": "unmonitored"}
+    for code, _ in cov["documents"]:
+        t = cov["totals"].get(code, {})
+        out.append(f"{code}: " + ", ".join(f"{labels[k]} {t[k]}" for k in labels if t.get(k)))
+    return "\n".join(out)
+
+
+def simulated_clock(as_of: dt.date) -> Callable[[], dt.datetime]:
+    """A clock that starts at 07:00 Asia/Ho_Chi_Minh on ``as_of`` and advances in real time."""
+    from zoneinfo import ZoneInfo
+
+    start = dt.datetime.combine(as_of, dt.time(CYCLE_HOUR), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(dt.UTC)
+    t0 = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
+
+
+def stamped_crawl(clock: Callable[[], dt.datetime]) -> Callable[..., dict]:
+    """``run_crawl`` whose crawl_runs row is then stamped with ``clock`` (see the module docstring)."""
+    from briefwatch.commands.crawl import run_crawl
+    from db.connect import open_db
+
+    def crawl(source: str, db_path: Any, sources_path: Any, timeout: float, **kw: Any) -> dict:
+        started = clock()
+        out = run_crawl(source, db_path, sources_path, timeout, **kw)
+        if out.get("run_id"):
+            db = open_db(db_path, migrate=False)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(
+                    "UPDATE crawl_runs SET started_at = ?, ended_at = ? WHERE id = ?",
+                    [started.isoformat(timespec="seconds"), clock().isoformat(timespec="seconds"), out["run_id"]],
+                )
+                db.execute("COMMIT")
+            finally:
+                db.conn.close()
+        return out
+
+    return crawl
+
+
+def run_demo(db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None] = print, *, as_of: dt.date = AS_OF) -> dict:
+    """Run the demo; return {"db", "sources", "crawls", "alerts", "coverage", "digests", "seconds"}."""
+    from alerts.directives import register
+    from alerts.rules import load_rules
+    from briefwatch.commands.crawl import format_table
+    from briefwatch.daemon import Daemon, DaemonConfig
+    from briefwatch.demo.sitesrv import SiteServer
+    from db.connect import open_db
+
+    t0 = time.monotonic()
+    db = Path(db_path).resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    reset_demo_db(db)
+    sources = db.with_name(f"{db.stem}-sources.yaml")
+    with SiteServer(SITES) as srv, _no_smtp():
+        sources.write_text(srv.render(SOURCES_TEMPLATE.read_text(encoding="utf-8")), encoding="utf-8")
+        echo("serving the demo sites on 127.0.0.1: " + ", ".join(f"{s} {srv.base(s)}" for s in srv.sites))
+        cfg = DaemonConfig(
+            db=db, sources=sources, rules=RULES.resolve(), as_of=as_of, crawl_settings=dict(FAST),
+            crawl_timeout=90, max_crawls=2, jitter=0,
+        )  # fmt: skip
+        clock = simulated_clock(as_of)
+        daemon = Daemon(cfg, clock=clock, crawl_fn=stamped_crawl(clock))
+        daemon.acquire_lock()
+        try:
+            daemon.recover()
+            echo(f"one daemon cycle: crawl every source, extract, alerts as of {as_of} ...")
+            out = daemon.run_once(force=True)
+        finally:
+            daemon.release_lock()
+    d = open_db(db)
+    try:
+        rules = load_rules(RULES)
+        watched = register(d, rules, watched_only=True)
+        cov = coverage(d)
+        digests = [
+            dict(zip(("recipient", "kind", "subject", "status", "file"), r, strict=True))
+            for r in d.execute("SELECT recipient, kind, subject, status, transport FROM outbox ORDER BY id").fetchall()
+        ]
+        counts = {t: d.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("articles", "events", "documents")}  # noqa: S608 - fixed names
+    finally:
+        d.conn.close()
+    ev = (out["alerts"] or {}).get("evaluate") or {}
+    echo("")
+    echo("== crawl (one scrapy process per source)")
+    echo(format_table(out["crawls"]))
+    echo(f"stored: {counts['articles']} articles, {counts['events']} briefing events, {counts['documents']} documents")
+    echo("")
+    echo("== directives watched by the rules (alerts.yaml of the demo)")
+    for w in watched:
+        echo(f"  {w['code']:<10} issued {w['issued'] or '?'}  {(w['title'] or '')[:90]}")
+    echo("")
+    echo(f"== coverage as of {as_of} (communes and towns of Mê Linh; 30 days to brief)")
+    echo(format_coverage(cov))
+    echo("")
+    echo(f"== digests ({ev.get('digests_queued', 0)} queued, sent as .eml files: no SMTP in the demo)")
+    for g in digests:
+        echo(f"  {g['recipient']}: {g['subject']}")
+        echo(f"    {g['file'] or '(' + g['status'] + ')'}")
+    echo("")
+    echo(f"database: {db}")
+    echo(f"look further: briefwatch --db {db_path} --sources {sources} status")
+    echo(f"              briefwatch --db {db_path} --rules {RULES} alerts list")
+    echo(f"              briefwatch --db {db_path} serve   (the coverage pages in a browser)")
+    seconds = round(time.monotonic() - t0, 1)
+    echo(f"demo finished in {seconds} s")
+    return {"db": str(db), "sources": str(sources), "crawls": out["crawls"], "alerts": out["alerts"], "coverage": cov,
+            "digests": digests, "watched": watched, "counts": counts, "seconds": seconds}  # fmt: skip
