@@ -108,6 +108,8 @@ class DaemonConfig:
     max_crawls: int = 2  # crawls running at the same time (different sources)
     jitter: int = 120  # seconds added at random to each fire time (0: none)
     stop_grace: float = 30.0  # seconds a crawl gets to close after SIGTERM before SIGKILL
+    orphan_grace: float = 5.0  # the same for a crawl orphaned by a dead daemon, found at start
+    alerts_wait: float = 900.0  # the alerts job waits this long for running crawls to finish first
     crawl_settings: dict[str, str] = field(default_factory=dict)  # extra Scrapy settings (-s)
     as_of: dt.date | None = None  # alerts: evaluate as on this day (default: today in ``timezone``)
     send: bool = True  # alerts job also sends the outbox
@@ -336,8 +338,10 @@ class Daemon:
         self._source_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._lock_file: Any = None
-        self._inflight = 0
+        self._inflight = 0  # jobs running
+        self._crawling = 0  # crawls running
         self._inflight_cv = threading.Condition()
+        self._crawl_slots = threading.BoundedSemaphore(max(1, cfg.max_crawls))
         self.scheduler: Any = None
 
     # ------------------------------------------------------------ lock, recovery
@@ -387,7 +391,7 @@ class Daemon:
         for p in orphans:
             _event(logging.WARNING, "orphan_crawl", f"stopping crawl run {p['run_id']} orphaned by daemon {p['daemon_pid']}",
                    pid=p["pid"], run_id=p["run_id"])  # fmt: skip
-            stop_group(p["pgid"], self.cfg.stop_grace)
+            stop_group(p["pgid"], self.cfg.orphan_grace)
         live = {p["run_id"] for p in mine if p not in orphans and _alive(p["pid"])}
         db = self._db()
         try:
@@ -435,9 +439,11 @@ class Daemon:
 
     # ------------------------------------------------------------ jobs
 
-    def _track(self, delta: int) -> None:
+    def _track(self, delta: int, crawl: bool = False) -> None:
         with self._inflight_cv:
             self._inflight += delta
+            if crawl:
+                self._crawling += delta
             self._inflight_cv.notify_all()
 
     def _source_lock(self, name: str) -> threading.Lock:
@@ -452,7 +458,8 @@ class Daemon:
         if not lock.acquire(blocking=False):
             _event(logging.WARNING, "crawl_overlap", f"crawl of {source} still running: this run is skipped", source=source)
             return {"source": source, "status": "skipped", "reason": "overlap"}
-        self._track(+1)
+        self._track(+1, crawl=True)
+        self._crawl_slots.acquire()
         try:
             _event(logging.INFO, "crawl_start", f"crawl {source} starts", source=source)
             crawl = self.crawl_fn
@@ -472,8 +479,9 @@ class Daemon:
             self.check_health([source])
             return summary
         finally:
+            self._crawl_slots.release()
             lock.release()
-            self._track(-1)
+            self._track(-1, crawl=True)
 
     def check_health(self, sources: list[str] | None = None) -> list[dict]:
         from briefwatch.health import update_health
@@ -502,6 +510,11 @@ class Daemon:
         from alerts.evaluate import evaluate
         from alerts.outbox import send_pending
 
+        if self.stopping.is_set():
+            return {"status": "skipped", "reason": "stopping"}
+        with self._inflight_cv:  # evaluate after the crawls running now (e.g. the catch-up at start)
+            if not self._inflight_cv.wait_for(lambda: self._crawling == 0 or self.stopping.is_set(), timeout=self.cfg.alerts_wait):
+                _event(logging.WARNING, "alerts_wait", "crawls still running: evaluating without them")
         if self.stopping.is_set():
             return {"status": "skipped", "reason": "stopping"}
         self._track(+1)

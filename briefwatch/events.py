@@ -44,6 +44,7 @@ from briefwatch.patterns import (
     NEG,
     PLACE,
     MEMBERSHIP,
+    MODAL,
     RELAY,
     RETRO,
     SAME_DAY,
@@ -82,6 +83,7 @@ class Frame:
     attendees: int | None = None
     relay: bool = False
     relay_docs: list[str] = field(default_factory=list)  # what the higher (central) conference briefed
+    origin: int = -1  # offset of the sentence that opened it (for debugging and evidence snippets)
 
     def add_docs(self, codes: list[str]) -> None:
         for c in codes:
@@ -233,6 +235,8 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
             return None
         held = HELD.search(window)
         if held and (neg is None or held.start() < neg.start()):
+            if MODAL.search(window, held.end()):
+                return None  # "đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt": a plan
             return t.start(), True
         if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
             return t.start(), True
@@ -278,8 +282,6 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
                 break
     for d in art.doc_mentions:
         if d.end <= start:
-            if d.full:
-                prev_full = d
             continue
         if d.start >= cut:
             break
@@ -292,7 +294,7 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
 
 def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[str]:
     """Codes meant by an unnumbered reference after a briefing word ("quán triệt Chỉ thị", "hai Nghị quyết")."""
-    m = BARE_DOC.search(art.low, start, end)
+    m = next((x for x in BARE_DOC.finditer(art.low, start) if x.start() < end), None)  # lookahead past ``end``
     if not m:
         return []
     from briefwatch.docs import _TYPE_WORDS
@@ -420,9 +422,11 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     for generic in GENERIC.finditer(art.low, clause_start, trig):
         pass
     genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
-    if generic and (not holders or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
+    bare = bool(holders) and all(h.short is None and not h.agency for h in holders)
+    if generic and (not holders or bare or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
         # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup
-        docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(art, clause_start, trig)
+        basis = BASIS_START.match(art.low, clause_start, trig)
+        docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(art, basis.end() if basis else clause_start, trig)
         if docs and has_trigger:
             st.umbrella = st.umbrella or docs
             st.umbrella_kind = st.umbrella_kind or _kind(art.low[trig:first_doc])
@@ -435,10 +439,14 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
         return False
     prev_date = st.last[0].date if st.last else None
     date = _frame_date(art, s, clause_start, trig, section, prev_date)
+    if current and date is None and {u["unit"] for u in units} <= {f.units[0]["unit"] for f in current}:
+        return False  # the open meeting again ("Đồng chí Bí thư Đảng ủy phường quán triệt ..."): a continuation
     bcd = [d for d in art.doc_mentions if clause_start <= d.start < trig and BCD.search(art.low[max(clause_start, d.start - 60) : d.start])]
     docs = _docs_between(art, bcd[0].start if bcd else trig, s.end, clauses=True)
-    if not docs and has_trigger:
-        docs = _bare_docs(art, trig, s.end, st.umbrella)
+    if has_trigger:
+        # "quán triệt hai Nghị quyết gắn với triển khai Kế hoạch số 21-KH/ĐU": the unnumbered reference first
+        bare = _bare_docs(art, trig, first_doc if docs else s.end, st.umbrella)
+        docs = bare + [c for c in docs if c not in bare]
     kind = _kind(art.low[trig:first_doc]) or _kind(art.low[clause_start:trig]) if has_trigger else None
     att = _attendees(art.low[trig : s.end])
     relay = bool(RELAY.search(art.low, clause_start, first_doc))
@@ -448,7 +456,7 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     for u in units:
         f = _same_frame(current, u, date)
         if f is None:
-            f = Frame([u], s.section, len(st.frames), date, kind, [], att, relay, list(st.last_docs))
+            f = Frame([u], s.section, len(st.frames), date, kind, [], att, relay, list(st.last_docs), s.start)
             st.frames.append(f)
         else:
             f.date = f.date or date

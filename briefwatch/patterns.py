@@ -22,7 +22,14 @@ HELD_ONLY = re.compile(r"(?:đã\s+)?tổ chức\s+(?:hội nghị|lớp|buổi|
 NEG = re.compile(
     r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|nhằm|để|"
     r"xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|giao|đề ra|lên kế hoạch|có trách nhiệm|bảo đảm|đảm bảo|quyết tâm|"
-    r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng|theo kế hoạch|hoàn thành|dự định)(?!\w)"
+    r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng|theo kế hoạch|hoàn thành|dự định|sau đợt|sau khi|trước khi|"
+    r"sau hội nghị)(?!\w)"
+)
+# the strong ones: after a "held" cue they still turn it into a plan ("đã ban hành kế hoạch, dự kiến tổ chức ...")
+MODAL = re.compile(
+    r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|"
+    r"giao|đề ra|lên kế hoạch|có trách nhiệm|quyết tâm|phấn đấu|mong muốn|kiến nghị|theo kế hoạch|dự định|sau đợt|"
+    r"sau khi|trước khi|sau hội nghị)(?!\w)"
 )
 FUTURE = re.compile(r"(?<!\w)(?:sẽ|dự kiến|chưa|dự định|vào tháng tới|thời gian tới)(?!\w)")
 CONT_START = re.compile(
@@ -36,7 +43,7 @@ CONT_VERB = re.compile(
 )
 ISSUANCE = re.compile(r"(?:ban hành|đã ký|ký ban hành|vừa ký)")
 BASIS_START = re.compile(
-    r"^\W*(?:thực hiện|căn cứ|theo|triển khai|quán triệt|để|nhằm|trên cơ sở|thực hiện sự chỉ đạo|"
+    r"^\W*(?:thực hiện|căn cứ|theo|cũng theo|triển khai|quán triệt|để|nhằm|trên cơ sở|thực hiện sự chỉ đạo|"
     r"được sự đồng ý|với mục đích)[^,;:]*,"
 )
 PLACE = re.compile(r"(?<!\w)(?:tại|ở)\s[^,;:]*")
@@ -61,7 +68,9 @@ EMBED_GAP = re.compile(
 )
 # a longer subject ending in "thực hiện <document>" (no briefing word, no clause break in between)
 EMBED_TAIL = re.compile(rf"(?:thực hiện|triển khai thực hiện)\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$")
-EMBED_BREAK = re.compile(r"\n|[;.]\s|quán triệt|truyền đạt|phổ biến|sơ kết|tổng kết|học tập|gắn với|đồng thời|(?<!\w)và\s+(?:" + _DOC_WORDS + r")")
+EMBED_BREAK = re.compile(
+    r"\n|[;.]\s|truyền đạt|gắn với|đồng thời|" + TRIGGER.pattern + r"|(?<!\w)và\s+(?:" + _DOC_WORDS + r")"
+)
 # an unnumbered reference to the article's document(s): "quán triệt Chỉ thị", "hai Nghị quyết", "Chỉ thị trên"
 BARE_DOC = re.compile(
     rf"(?<!\w)(?:(hai|ba|bốn|2|3|4|các|những|cả hai)\s+)?({_DOC_WORDS})(?!\s+(?:số\s+)?\d)"

@@ -20,6 +20,12 @@ _CDATA_RE = re.compile(r"<!\[CDATA\[|\]\]>")
 _ZW_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # "Title of the article - Ảnh 1." caption debris of the government CMS
+# the end of the article body: related-article blocks and the like (everything after them is navigation)
+_TAIL_RE = re.compile(
+    r"^(?:Tin liên quan|Bài liên quan|Tin cùng chuyên mục|Tin khác|Các tin khác|Xem thêm|Đọc thêm|Tin mới|Nổi bật|"
+    r"Đừng bỏ lỡ|Tin đã đưa|Các bài viết khác|Bài viết liên quan|\(\d+\) Bình luận)\s*:?\s*$",
+    re.M | re.I,
+)
 _CAPTION_RE = re.compile(r"\s[-–]\s*Ảnh\s*\d+\.?\s*$")
 
 
@@ -80,6 +86,9 @@ def clean_text(s: str) -> str:
     s = _ZW_RE.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _SPACES_RE.sub(" ", s)
+    m = _TAIL_RE.search(s)
+    if m and m.start() > len(s) * 0.3:
+        s = s[: m.start()]
     lines = [ln.strip() for ln in s.split("\n")]
     if "Ảnh" in s:
         lines = ["" if ("Ảnh" in ln and _CAPTION_RE.search(ln)) else ln for ln in lines]

@@ -55,7 +55,9 @@ def alerts_group() -> None:
 
 
 @alerts_group.command("evaluate")
-@click.option("--as-of", "as_of", callback=_date, help="Evaluate as on this date (YYYY-MM-DD); default today.")
+@click.option(
+    "--as-of", "as_of", callback=_date, help="Evaluate as on this date (YYYY-MM-DD); default today."
+)
 @click.option("--send/--no-send", default=False, help="Send the outbox right after.")
 @click.pass_context
 def evaluate_cmd(ctx: click.Context, as_of: dt.date | None, send: bool) -> None:
@@ -70,7 +72,15 @@ def evaluate_cmd(ctx: click.Context, as_of: dt.date | None, send: bool) -> None:
     _emit(summary)
     if send:
         s = rules.settings
-        _emit(send_pending(db, _now_for(as_of), max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds, db_file=ctx.obj["db"]))
+        _emit(
+            send_pending(
+                db,
+                _now_for(as_of),
+                max_attempts=s.max_attempts,
+                backoff_seconds=s.backoff_seconds,
+                db_file=ctx.obj["db"],
+            )
+        )
 
 
 @alerts_group.command("send")
@@ -85,7 +95,9 @@ def send_cmd(ctx: click.Context) -> None:
     except RulesError:
         s = Settings()
     try:
-        out = send_pending(_db(ctx), max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds, db_file=ctx.obj["db"])
+        out = send_pending(
+            _db(ctx), max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds, db_file=ctx.obj["db"]
+        )
     except ValueError as exc:  # a bad BRIEFWATCH_SMTP_URL
         raise click.ClickException(str(exc)) from None
     _emit(out)
@@ -96,7 +108,12 @@ def send_cmd(ctx: click.Context) -> None:
 @alerts_group.command("list")
 @click.option("--rule")
 @click.option("--document")
-@click.option("--state", type=click.Choice(["not_due", "overdue", "reminded", "resolved", "silenced", "briefed", "no_coverage", "source_failing"]))
+@click.option(
+    "--state",
+    type=click.Choice(
+        ["not_due", "overdue", "reminded", "resolved", "silenced", "briefed", "no_coverage", "source_failing"]
+    ),
+)
 @click.option("--unit", help="Unit name, any case or tone placement.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
 @click.pass_context
@@ -151,9 +168,19 @@ def silence_cmd(ctx: click.Context, document, unit, district, rule, until, reaso
     """Stop notifications about a unit's (or a document's) missing briefing until a date."""
     from alerts.evaluate import silence
 
-    n = silence(_db(ctx), document=document.upper(), unit=unit, district=district, rule=rule, until=until, reason=reason)
+    n = silence(
+        _db(ctx),
+        document=document.upper(),
+        unit=unit,
+        district=district,
+        rule=rule,
+        until=until,
+        reason=reason,
+    )
     if not n:
-        raise click.ClickException("nothing to silence: no open state matches (evaluate first, or check the names)")
+        raise click.ClickException(
+            "nothing to silence: no open state matches (evaluate first, or check the names)"
+        )
     click.echo(f"silenced {n} state(s)")
 
 
@@ -170,7 +197,9 @@ def outbox_cmd(ctx: click.Context, status, retry_dead: bool) -> None:
         click.echo(f"re-queued {_retry(db)} message(s)")
         return
     q = "SELECT id, status, attempts, recipient, subject, next_attempt_at, last_error FROM outbox"
-    rows = db.execute(q + (" WHERE status = ?" if status else "") + " ORDER BY id", [status] if status else []).fetchall()
+    rows = db.execute(
+        q + (" WHERE status = ?" if status else "") + " ORDER BY id", [status] if status else []
+    ).fetchall()
     for r in rows:
         err = f"\t{r[6]}" if r[6] else ""
         click.echo(f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}{err}")
@@ -181,7 +210,9 @@ def outbox_cmd(ctx: click.Context, status, retry_dead: bool) -> None:
 def check_cmd(ctx: click.Context) -> None:
     """Validate alerts.yaml; exit 1 when an entry is bad."""
     rules = _rules(ctx)
-    click.echo(f"{rules.path}: {len(rules.rules)} rule(s), {len(rules.recipients)} recipient(s), {len(rules.operators)} operator(s)")
+    click.echo(
+        f"{rules.path}: {len(rules.rules)} rule(s), {len(rules.recipients)} recipient(s), {len(rules.operators)} operator(s)"
+    )
     if rules.errors:
         sys.exit(1)
 
@@ -209,7 +240,17 @@ def add_cmd(ctx: click.Context, code, issued, title, type_, issuer, notes, rule,
     if rules is not None and rules.rule(rule) is None:
         raise click.ClickException(f"unknown rule {rule!r}")
     try:
-        c = add_directive(_db(ctx), code, issued=issued, title=title, type=type_, issuer=issuer, notes=notes, watch=watch, rule=rule)
+        c = add_directive(
+            _db(ctx),
+            code,
+            issued=issued,
+            title=title,
+            type=type_,
+            issuer=issuer,
+            notes=notes,
+            watch=watch,
+            rule=rule,
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{c}: {'watched' if watch else 'recorded, not watched'}")
@@ -263,7 +304,9 @@ def dlist_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         if as_json:
             _emit(r)
             continue
-        by = ", ".join(f"{k} ({v})" for k, v in r["watched_by"].items()) or ("unwatched" if r["manual"] == "unwatch" else "-")
+        by = ", ".join(f"{k} ({v})" for k, v in r["watched_by"].items()) or (
+            "unwatched" if r["manual"] == "unwatch" else "-"
+        )
         click.echo(f"{r['code']}\t{r['issued'] or 'undated'}\t{by}\t{r['title'] or ''}")
     if not as_json:
         click.echo(f"{len(rows)} document(s)", err=True)
