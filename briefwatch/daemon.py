@@ -637,6 +637,8 @@ class Daemon:
         if self.stopping.is_set():
             return
         self.stopping.set()
+        with self._inflight_cv:
+            self._inflight_cv.notify_all()
         _event(logging.INFO, "stopping", "stop requested: no new jobs; ending running crawls")
 
         def stop() -> None:

@@ -25,6 +25,7 @@ from briefwatch.patterns import (
     ATT,
     ATT_TOTAL,
     BARE_DOC,
+    BASIS_BEFORE,
     BASIS_START,
     BCD,
     CONT_START,
@@ -285,7 +286,8 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
             continue
         if d.start >= cut:
             break
-        if not _embedded(art, prev_full, d) and d.code not in out:
+        basis = BASIS_BEFORE.search(art.low[max(0, d.start - 30) : d.start])
+        if not basis and not _embedded(art, prev_full, d) and d.code not in out:
             out.append(d.code)
         if d.full:
             prev_full = d
@@ -385,6 +387,7 @@ class _State:
         self.umbrella: list[str] = []  # documents of a plural, unnamed subject's meetings ("các xã đã quán triệt X")
         self.umbrella_kind: str | None = None
         self.last_docs: list[str] = []  # documents of the latest meeting reported, a central one included
+        self.last_date: dt.date | None = None  # and its date
 
 
 def extract_events(art: Article) -> list[dict]:
@@ -414,6 +417,7 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     holders = _holders(art, clause_start, trig) or _passive_holder(art, s, trig)
     if central_organ_before(art.text, clause_start, trig) and not holders:
         st.last_docs = _docs_between(art, trig, s.end, clauses=True) or st.last_docs
+        st.last_date = _frame_date(art, s, clause_start, trig, section, None) or st.last_date
         return True
     if current and holders and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders):
         return False  # a speaker from another body at the open meeting
@@ -456,7 +460,7 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     for u in units:
         f = _same_frame(current, u, date)
         if f is None:
-            f = Frame([u], s.section, len(st.frames), date, kind, [], att, relay, list(st.last_docs), s.start)
+            f = Frame([u], s.section, len(st.frames), date or (st.last_date if relay else None), kind, [], att, relay, list(st.last_docs), s.start)
             st.frames.append(f)
         else:
             f.date = f.date or date
@@ -498,7 +502,8 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
     att = _attendees(seg)
     if verb is not None:
         pre = seg[: verb.start()]
-        if ISSUANCE.search(seg) or pre.endswith("việc ") or (NEG.search(pre) and not CONT_START.match(seg)) or NEG.search(pre[-25:]):
+        retro = RETRO.search(pre) and not any(clause_start <= d.start < s.end for d in art.date_mentions)
+        if retro or ISSUANCE.search(seg) or pre.endswith("việc ") or (NEG.search(pre) and not CONT_START.match(seg)) or NEG.search(pre[-25:]):
             verb = None
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
     kind = _kind(seg[verb.start() :]) if docs else None
