@@ -609,7 +609,7 @@ class Daemon:
             if isinstance(trig, IntervalTrigger) and j["last_start"] and not j["due"]:
                 trig.start_date = j["last_start"].astimezone(tz)  # keep the cadence of the history
             grace = max(60, period_seconds(j["schedule"], tz, now))
-            kwargs: dict[str, Any] = {"misfire_grace_time": grace}
+            kwargs: dict[str, Any] = {"misfire_grace_time": grace, "coalesce": True, "max_instances": 1}
             if j["due"]:
                 kwargs["next_run_time"] = now.astimezone(tz)
             func, args = (self.crawl_job, [j["source"]]) if j["source"] else (self.alerts_job, [])

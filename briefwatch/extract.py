@@ -51,8 +51,35 @@ def prepare(
         low = "".join(c.lower()[0] for c in match)
     art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_mentions, ctx, gz)
     art.doc_spans = doc_tail_spans(match, doc_mentions)
+    _issue_dates_from_issuance(art, _docs)
     art.documents = _docs  # type: ignore[attr-defined]
     return art
+
+
+_ISSUED_BY = re.compile(
+    r"(?:ban hành|ký ban hành|đã ký|vừa ký)\s+(?:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình|"
+    r"hướng dẫn|thông báo|quyết định|đề án|thông tri)?\s*(?:số\s*)?$"
+)
+
+
+def _issue_dates_from_issuance(art: Article, docs: dict) -> None:
+    """"Ngày 15 tháng 3 năm 2024, Ban Thường vụ Tỉnh ủy ban hành Chỉ thị số 15-CT/TU": the date of the issuance
+    sentence is the document's issue date, when the code carries none."""
+    for d in art.doc_mentions:
+        doc = docs.get(d.code)
+        if doc is None or doc.issued or not d.full:
+            continue
+        line_start = art.text.rfind("\n", 0, d.start) + 1
+        if not _ISSUED_BY.search(art.low[max(line_start, d.start - 60) : d.start]):
+            continue
+        before = [x for x in art.date_mentions if line_start <= x.start < d.start and x.year]
+        sentence_start = max(art.text.rfind(". ", line_start, d.start) + 1, line_start)
+        before = [x for x in before if x.start >= sentence_start]
+        if before:
+            x = before[-1]
+            day = dt.date(x.year, x.month, x.day)
+            if art.published is None or day <= art.published:
+                doc.issued = day.isoformat()
 
 
 def _latest_year_date(dms: list[dates_mod.DateMention]) -> dt.date | None:
