@@ -296,8 +296,8 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
 
 def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[str]:
     """Codes meant by an unnumbered reference after a briefing word ("quán triệt Chỉ thị", "hai Nghị quyết")."""
-    m = next((x for x in BARE_DOC.finditer(art.low, start) if x.start() < end), None)  # lookahead past ``end``
-    if not m:
+    m = BARE_DOC.search(art.low, start)  # no endpos: its lookahead must see past ``end``
+    if not m or m.start() >= end:
         return []
     from briefwatch.docs import _TYPE_WORDS
 

@@ -87,7 +87,8 @@ def assess(
         productive = [_ts(r["started_at"]) for r in ok if (r.get("new_articles") or 0) > 0]
         first = _ts(done[0]["started_at"])
         last_new = productive[-1] if productive else first
-        gaps = [(b - a).total_seconds() for a, b in zip(productive[-11:], productive[-10:], strict=False)]
+        recent_new = productive[-11:]
+        gaps = [(b - a).total_seconds() for a, b in zip(recent_new, recent_new[1:], strict=False)]
         expected = max(
             policy.stale_min_days * 86400,
             policy.stale_factor * statistics.median(gaps) if len(gaps) >= 2 else 0,

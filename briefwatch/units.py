@@ -116,7 +116,7 @@ def _read_name(text: str, pos: int, gz: Gazetteer, types: tuple[str, ...], stric
 def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
     out: list[Mention] = []
     for m in _MENTION.finditer(text):
-        word = canon_tone(m.group(1)).lower()
+        word = m.group(1).lower()  # the match text already has one tone placement
         types = _TYPE_WORDS[word]
         # committees, cities and provinces take only names the gazetteer knows ("Thành ủy Nguyễn Văn Phong" is a person)
         strict = word in _COMMITTEES or types[0] not in COMMUNE_LEVEL
@@ -147,12 +147,12 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
     agencies: list[Mention] = []
     for m in _KHOI.finditer(text):
         name = f"Đảng ủy Khối{m.group(1)} Thành phố"
-        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
+        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
     for m in _AGENCY.finditer(text):
         if any(a.start <= m.start() < a.end for a in agencies):
             continue
         name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1))
-        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=canon_tone(nfc(name))))
+        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
     # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
     for a in agencies:
         longer = [b.agency for b in agencies if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)]
@@ -187,10 +187,12 @@ class Context:
         return None
 
 
+_CAP_RUN = re.compile(r"(?<![\w])[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,2}")
+
+
 @functools.lru_cache(maxsize=2)
-def _province_re(gz: Gazetteer) -> re.Pattern:
-    names = sorted({u.short for u in gz.all if u.unit_type in ("tinh", "thanh_pho_tw")}, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])")
+def _province_names(gz: Gazetteer) -> frozenset[str]:
+    return frozenset(u.short for u in gz.all if u.unit_type in ("tinh", "thanh_pho_tw"))
 
 
 def build_context(
@@ -222,10 +224,15 @@ def build_context(
                 ctx.provinces[key(mn.short)] += 2
                 ctx.province_names[key(mn.short)] = cands[0].short
     # province names written bare ("Tại Thanh Hóa, Ban Thường vụ Tỉnh ủy ..."): one vote each
-    for m in _province_re(gz).finditer(text or ""):
-        k = key(m.group(0))
-        ctx.provinces[k] += 1
-        ctx.province_names[k] = canon_tone(m.group(0))
+    names = _province_names(gz)
+    for m in _CAP_RUN.finditer(text or ""):
+        words = m.group(0).split(" ")
+        for n in (3, 2, 1):
+            if len(words) >= n and (name := " ".join(words[:n])) in names:
+                k = key(name)
+                ctx.provinces[k] += 1
+                ctx.province_names[k] = name
+                break
     if home:
         prov = home.get("province")
         if prov:
