@@ -14,6 +14,7 @@ filled by the sentences that follow. Pure functions over a prepared article (see
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -390,10 +391,20 @@ class _State:
         self.last_date: dt.date | None = None  # and its date
 
 
+_HOT = re.compile(TRIGGER.pattern + "|" + CONT_VERB.pattern + r"|tổ chức|làm việc|kiểm tra|giám sát|\d")
+
+
 def extract_events(art: Article) -> list[dict]:
     sents, sections, header_end = _sections(art, split_sentences(art.text, art.body_start))
     st = _State()
+    # one pass marks the sentences that can matter: a briefing or meeting word, a visit, a number
+    starts = [x.start for x in sents]
+    hot: set[int] = set()
+    for m in _HOT.finditer(art.low, art.body_start):
+        hot.add(bisect.bisect_right(starts, m.start()) - 1)
     for i, s in enumerate(sents):
+        if i not in hot:
+            continue
         clause_start = header_end.get(i, s.start)
         section = sections[s.section]
         current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])

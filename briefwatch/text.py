@@ -99,24 +99,24 @@ def clean_text(s: str) -> str:
     return "\n".join(out).strip()
 
 
-def html_to_text(doc: str) -> tuple[str, str | None]:
-    """Text and <title>/<h1> of an HTML page, cheaply (lxml): block elements become lines."""
-    import lxml.html
+_DROP_BLOCKS = re.compile(
+    r"<(script|style|noscript|nav|footer|header|form|head|template|svg|iframe|aside)\b[^>]*>.*?</\1\s*>", re.S | re.I
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|time|article|section|blockquote|td|ul|ol|table|figcaption)\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.S | re.I)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.S | re.I)
 
-    try:
-        root = lxml.html.fromstring(doc)
-    except (ValueError, lxml.etree.ParserError):
-        return clean_text(doc), None
-    title = None
-    h1 = root.xpath("//h1")
-    if h1:
-        title = " ".join(h1[0].text_content().split()) or None
-    elif root.find(".//title") is not None:
-        title = " ".join((root.find(".//title").text or "").split()) or None
-    for bad in root.xpath("//head|//script|//style|//noscript|//nav|//footer|//header|//form"):
-        bad.drop_tree()
-    for el in root.iter("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "time", "span"):
-        if el.tag == "span":
-            continue
-        el.tail = "\n" + (el.tail or "")
-    return clean_text(root.text_content()), title
+
+def html_to_text(doc: str) -> tuple[str, str | None]:
+    """Text and headline (<h1>, else <title>) of an HTML page: block elements become lines; scripts, styles,
+    navigation, headers, footers and forms are dropped. Regular expressions, not a DOM: it only needs the
+    words, tolerates broken markup, and is several times cheaper than parsing."""
+    m = _H1.search(doc) or _TITLE.search(doc)
+    title = " ".join(html.unescape(_ANY_TAG.sub(" ", m.group(1))).split()) or None if m else None
+    body = _COMMENT.sub(" ", doc)
+    body = _DROP_BLOCKS.sub("\n", body)
+    body = _BLOCK_TAG.sub("\n", body)
+    body = _ANY_TAG.sub("", body)
+    return re.sub(r"\n{2,}", "\n", clean_text(body)), title
