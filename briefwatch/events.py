@@ -400,8 +400,13 @@ def extract_events(art: Article) -> list[dict]:
     # one pass marks the sentences that can matter: a briefing or meeting word, a visit, a number
     starts = [x.start for x in sents]
     hot: set[int] = set()
-    for m in _HOT.finditer(art.low, art.body_start):
-        hot.add(bisect.bisect_right(starts, m.start()) - 1)
+    m = _HOT.search(art.low, art.body_start)
+    while m:
+        i = bisect.bisect_right(starts, m.start()) - 1
+        hot.add(i)
+        if i + 1 >= len(sents):
+            break
+        m = _HOT.search(art.low, sents[i + 1].start)
     for i, s in enumerate(sents):
         if i not in hot:
             continue
