@@ -55,7 +55,23 @@ def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, not
     from alerts.evaluate import recipient_wants
 
     rows = [
-        dict(zip(("rule", "unit", "unit_type", "district", "state", "due_date", "briefed_on", "event_id", "issued"), r, strict=True))
+        dict(
+            zip(
+                (
+                    "rule",
+                    "unit",
+                    "unit_type",
+                    "district",
+                    "state",
+                    "due_date",
+                    "briefed_on",
+                    "event_id",
+                    "issued",
+                ),
+                r,
+                strict=True,
+            )
+        )
         for r in db.execute(
             "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued FROM alert_states "
             "WHERE rule = ? AND document = ? ORDER BY district, unit",
@@ -66,7 +82,13 @@ def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, not
     count = defaultdict(int)
     for r in rows:
         count[r["state"]] += 1
-    return {"rule": rule, "code": code, "rows": rows, "count": count, "notes": {(n["unit"], n["district"]): n for n in notes}}
+    return {
+        "rule": rule,
+        "code": code,
+        "rows": rows,
+        "count": count,
+        "notes": {(n["unit"], n["district"]): n for n in notes},
+    }
 
 
 def build_digest(
@@ -85,7 +107,10 @@ def build_digest(
     order = sorted(by_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
     sections = [_section(db, rc, rule, code, ns) for (code, rule), ns in detailed]
-    rest = [(code, rule, _note_counts(ns)) for (code, rule), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])]
+    rest = [
+        (code, rule, _note_counts(ns))
+        for (code, rule), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
+    ]
     ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
     kinds = defaultdict(int)
     for n in notes:
@@ -116,7 +141,12 @@ def _note_counts(notes: list[dict]) -> str:
     c = defaultdict(int)
     for n in notes:
         c[n["kind"]] += 1
-    label = {"overdue": "newly overdue", "reminder": "still overdue", "late": "late", "unmonitored": "not monitored"}
+    label = {
+        "overdue": "newly overdue",
+        "reminder": "still overdue",
+        "late": "late",
+        "unmonitored": "not monitored",
+    }
     return ", ".join(f"{c[k]} {v}" for k, v in label.items() if c[k])
 
 
@@ -147,10 +177,15 @@ def _unit_lines(s: dict, as_of: dt.date, ev: dict) -> dict[str, list[tuple[str, 
         if st in ("overdue", "reminded"):
             days = (as_of - due).days
             tag = _KIND_LABEL.get(note["kind"], "") if note else ""
-            line = f"{r['unit']}: {days} day{'s' if days != 1 else ''} overdue (due {r['due_date']})" + (f" [{tag}]" if tag else "")
+            line = f"{r['unit']}: {days} day{'s' if days != 1 else ''} overdue (due {r['due_date']})" + (
+                f" [{tag}]" if tag else ""
+            )
             by_d[r["district"] or _NO_DISTRICT].append(("overdue", line, []))
         elif st == "resolved" and note and note["kind"] == "late":
-            line = f"{r['unit']}: reported late, briefing on {r['briefed_on']} (due {r['due_date']})"
+            if r["briefed_on"] and r["briefed_on"] <= r["due_date"]:  # held in time, found after the alert
+                line = f"{r['unit']}: briefing on {r['briefed_on']} found after the alert (in time: due {r['due_date']})"
+            else:
+                line = f"{r['unit']}: reported late, briefing on {r['briefed_on']} (due {r['due_date']})"
             by_d[r["district"] or _NO_DISTRICT].append(("late", line, links))
         elif st in ("no_coverage", "source_failing"):
             unmonitored[(r["district"] or _NO_DISTRICT, st)].append(r["unit"])
@@ -158,7 +193,9 @@ def _unit_lines(s: dict, as_of: dt.date, ev: dict) -> dict[str, list[tuple[str, 
             by_d[r["district"] or _NO_DISTRICT].append(("silenced", f"{r['unit']}: silenced", []))
         elif st in ("briefed", "resolved"):
             late = " (late)" if st == "resolved" else ""
-            by_d[r["district"] or _NO_DISTRICT].append(("briefed", f"{r['unit']}: briefed on {r['briefed_on']}{late}", links))
+            by_d[r["district"] or _NO_DISTRICT].append(
+                ("briefed", f"{r['unit']}: briefed on {r['briefed_on']}{late}", links)
+            )
     for (district, st), names in unmonitored.items():
         why = "no monitored source covers" if st == "no_coverage" else "our source is failing for"
         by_d[district].append(("unmonitored", f"{why} {len(names)} unit(s): {', '.join(sorted(names))}", []))
@@ -202,7 +239,9 @@ def _render(
         due = s["rows"][0]["due_date"] if s["rows"] else ""
         issued = s["rows"][0]["issued"] if s["rows"] else ""
         head = f"{s['code']}" + (f": {title}" if title else "")
-        meta = f"issued {issued}" + (f" by {issuer}" if issuer else "") + f", deadline {due}, rule {s['rule']}"
+        meta = (
+            f"issued {issued}" + (f" by {issuer}" if issuer else "") + f", deadline {due}, rule {s['rule']}"
+        )
         counts = _counts_line(s["count"])
         t += ["=" * 70, head, meta, counts, ""]
         h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
@@ -231,7 +270,10 @@ def _render(
                 h.append("</ul>")
             t.append("")
     if rest:
-        t += ["=" * 70, f"{len(rest)} more document(s) with news (details: briefwatch alerts list --document CODE):"]
+        t += [
+            "=" * 70,
+            f"{len(rest)} more document(s) with news (details: briefwatch alerts list --document CODE):",
+        ]
         h += [f"<h2>{len(rest)} more document(s) with news</h2><ul>"]
         for code, rule, counts in rest:
             t.append(f"  - {code} ({rule}): {counts}")

@@ -129,10 +129,18 @@ def add_directive(
             "INSERT OR IGNORE INTO watched_documents (code, decided_by, created_at, updated_at) VALUES (?, 'manual', ?, ?)",
             [code, ts, ts],
         )
-        fields = {"issued": issued.isoformat() if issued else None, "title": title, "type": type, "issuer": issuer, "notes": notes}
+        fields = {
+            "issued": issued.isoformat() if issued else None,
+            "title": title,
+            "type": type,
+            "issuer": issuer,
+            "notes": notes,
+        }
         for k, v in fields.items():
             if v is not None:
-                db.execute(f"UPDATE watched_documents SET {k} = ?, updated_at = ? WHERE code = ?", [v, ts, code])
+                db.execute(
+                    f"UPDATE watched_documents SET {k} = ?, updated_at = ? WHERE code = ?", [v, ts, code]
+                )
         if watch is not None:
             db.execute(
                 "UPDATE watched_documents SET watched = ?, rule = ?, decided_by = 'manual', updated_at = ? WHERE code = ?",
@@ -142,15 +150,23 @@ def add_directive(
 
 
 def set_watched(
-    db: sqlite_utils.Database, code: str, watched: bool | None, *, rule: str | None = None, now: dt.datetime | None = None
+    db: sqlite_utils.Database,
+    code: str,
+    watched: bool | None,
+    *,
+    rule: str | None = None,
+    now: dt.datetime | None = None,
 ) -> str:
     """``watch`` (True), ``unwatch`` (False) or hand back to the rules (None)."""
     code = normalise_code(code)
     known = db.execute(
-        "SELECT 1 FROM documents WHERE code = ? UNION SELECT 1 FROM watched_documents WHERE code = ?", [code, code]
+        "SELECT 1 FROM documents WHERE code = ? UNION SELECT 1 FROM watched_documents WHERE code = ?",
+        [code, code],
     ).fetchone()
     if not known:
-        raise ValueError(f"{code}: unknown document (add it with `briefwatch directives add {code} --issued DATE`)")
+        raise ValueError(
+            f"{code}: unknown document (add it with `briefwatch directives add {code} --issued DATE`)"
+        )
     if watched is None:
         return _reset(db, code, now)
     return add_directive(db, code, watch=watched, rule=rule, now=now)

@@ -30,7 +30,16 @@ log = logging.getLogger(__name__)
 
 DISTRICT_LEVEL = {"quan", "huyen", "thi_xa", "thanh_pho_thuoc_tinh"}
 PROVINCE_LEVEL = {"tinh", "thanh_pho_tw"}
-STATES = ("not_due", "overdue", "reminded", "resolved", "silenced", "briefed", "no_coverage", "source_failing")
+STATES = (
+    "not_due",
+    "overdue",
+    "reminded",
+    "resolved",
+    "silenced",
+    "briefed",
+    "no_coverage",
+    "source_failing",
+)
 _FIELDS = (
     "state",
     "briefed_on",
@@ -98,7 +107,9 @@ def next_state(prev: dict | None, f: Facts) -> tuple[dict, str | None]:
         n["state"] = "overdue"
         n["first_alerted_at"] = n["last_notified_at"] = f.as_of
         return n, "overdue"
-    remind_due = f.remind_every_days and f.as_of >= _plus(n["last_notified_at"] or f.as_of, f.remind_every_days)
+    remind_due = f.remind_every_days and f.as_of >= _plus(
+        n["last_notified_at"] or f.as_of, f.remind_every_days
+    )
     if expired_silence or remind_due:
         n["state"] = "reminded"
         n["last_notified_at"] = f.as_of
@@ -206,7 +217,9 @@ def covers(home: dict | None, u: _Unit) -> bool:
         dk = district_key(home["district"])
         return u.district_key == dk or (u.unit_type in DISTRICT_LEVEL and district_key(u.name) == dk)
     if home.get("province"):
-        return u.unit_type in DISTRICT_LEVEL | PROVINCE_LEVEL and text_key(home["province"]) == text_key(u.province)
+        return u.unit_type in DISTRICT_LEVEL | PROVINCE_LEVEL and text_key(home["province"]) == text_key(
+            u.province
+        )
     return False
 
 
@@ -378,7 +391,21 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     _coverage(db, units, as_of.isoformat(), rules.settings.source_failing_runs)
     db.conn.executemany(
         "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [(u.uid, u.unit_id, u.name, u.unit_type, u.district, u.province, u.name_key, u.parent_uid, u.cover, u.ukey) for u in units],
+        [
+            (
+                u.uid,
+                u.unit_id,
+                u.name,
+                u.unit_type,
+                u.district,
+                u.province,
+                u.name_key,
+                u.parent_uid,
+                u.cover,
+                u.ukey,
+            )
+            for u in units
+        ],
     )
     db.execute("CREATE INDEX temp._units_ukey ON _units(ukey)")
     eras: dict[tuple, int] = {}
@@ -388,7 +415,15 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
         era = eras.setdefault(valid, len(eras))
         due = issued + dt.timedelta(days=r.deadline_days)
         rd_rows.append(
-            (r.name, code, issued.isoformat(), due.isoformat(), era, int(r.district_conference_covers_communes), r.remind_every_days)
+            (
+                r.name,
+                code,
+                issued.isoformat(),
+                due.isoformat(),
+                era,
+                int(r.district_conference_covers_communes),
+                r.remind_every_days,
+            )
         )
     db.conn.executemany("INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?)", rd_rows)
     db.conn.executemany(
@@ -403,7 +438,11 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
         for u in units:
             if u.unit_type not in levels or (pk and text_key(u.province) != pk):
                 continue
-            if dks and u.district_key not in dks and not (u.unit_type in DISTRICT_LEVEL and district_key(u.name) in dks):
+            if (
+                dks
+                and u.district_key not in dks
+                and not (u.unit_type in DISTRICT_LEVEL and district_key(u.name) in dks)
+            ):
                 continue
             ru.append((r.name, u.uid))
     db.conn.executemany("INSERT INTO _rule_units VALUES (?, ?)", ru)
@@ -413,7 +452,9 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     return stats
 
 
-def _refresh_briefs(db: sqlite_utils.Database, units: list[_Unit], rule_docs: list[tuple], stats: dict) -> int:
+def _refresh_briefs(
+    db: sqlite_utils.Database, units: list[_Unit], rule_docs: list[tuple], stats: dict
+) -> int:
     """Bring alert_briefs up to date for the watched documents; return how many were recomputed.
 
     A document is recomputed when it is not cached yet, its issue date or the units changed, or an event
@@ -421,8 +462,12 @@ def _refresh_briefs(db: sqlite_utils.Database, units: list[_Unit], rule_docs: li
     added are merged into the cache (the first briefing can only get earlier).
     """
     watched = {code: issued.isoformat() for _r, code, issued in rule_docs}
-    sig = hashlib.sha256("\n".join(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units).encode()).hexdigest()[:16]
-    cached = {d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")}
+    sig = hashlib.sha256(
+        "\n".join(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units).encode()
+    ).hexdigest()[:16]
+    cached = {
+        d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")
+    }
     dirty = db.execute("SELECT event_id, code, op FROM alert_dirty").fetchall()
     added = {c for _e, c, op in dirty if op == "add"}
     deleted = {c for _e, c, op in dirty if op == "del"}
@@ -482,7 +527,11 @@ def _in_scope(scope: Scope, row: dict) -> bool:
     if scope.unit:
         if text_key(scope.unit) != text_key(row["unit"]):
             return False
-        return not scope.district or not row.get("district") or district_key(scope.district) == district_key(row["district"])
+        return (
+            not scope.district
+            or not row.get("district")
+            or district_key(scope.district) == district_key(row["district"])
+        )
     dk = district_key(scope.district)
     return district_key(row.get("district")) == dk or (
         row.get("unit_type") in DISTRICT_LEVEL and district_key(row["unit"]) == dk
@@ -563,7 +612,12 @@ def evaluate(
         summary["digests_queued"] = queued
         db.execute(
             "INSERT INTO alert_runs (as_of, started_at, ended_at, summary) VALUES (?, ?, ?, ?)",
-            [a, ts, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), json.dumps(summary, ensure_ascii=False)],
+            [
+                a,
+                ts,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                json.dumps(summary, ensure_ascii=False),
+            ],
         )
         db.execute("COMMIT")
     except BaseException:
@@ -576,7 +630,22 @@ def evaluate(
 def _transitions(rows: Iterable[tuple], as_of: str) -> tuple[list[dict], list[dict]]:
     changes, notes = [], []
     for r in rows:
-        (rule, code, unit_id, name, unit_type, district, province, ukey, issued, due, remind, cover, bdate, ev) = r[:14]
+        (
+            rule,
+            code,
+            unit_id,
+            name,
+            unit_type,
+            district,
+            province,
+            ukey,
+            issued,
+            due,
+            remind,
+            cover,
+            bdate,
+            ev,
+        ) = r[:14]
         prev = dict(zip(_FIELDS, r[14:], strict=True)) if r[14] else None
         bdate = bdate[:10] if bdate else None
         new, kind = next_state(prev, Facts(as_of, due, bdate, ev, cover, remind))
@@ -597,7 +666,13 @@ def _transitions(rows: Iterable[tuple], as_of: str) -> tuple[list[dict], list[di
         }
         changes.append(row)
         if kind:
-            notes.append({**row, "kind": kind, "days_overdue": (dt.date.fromisoformat(as_of) - dt.date.fromisoformat(due)).days})
+            notes.append(
+                {
+                    **row,
+                    "kind": kind,
+                    "days_overdue": (dt.date.fromisoformat(as_of) - dt.date.fromisoformat(due)).days,
+                }
+            )
     return changes, notes
 
 
@@ -634,4 +709,3 @@ def silence(
             [(until.isoformat() if until else None, reason.strip(), ts, r[0], r[1], r[2]) for r in hit],
         )
     return len(hit)
-

@@ -104,7 +104,8 @@ def claim(
             [_ts(now), stale, limit],
         ).fetchall()
         db.conn.executemany(
-            "UPDATE outbox SET status = 'sending', claimed_at = ? WHERE id = ?", [(_ts(now), r[0]) for r in rows]
+            "UPDATE outbox SET status = 'sending', claimed_at = ? WHERE id = ?",
+            [(_ts(now), r[0]) for r in rows],
         )
     return rows
 
@@ -120,6 +121,8 @@ def send_pending(
 ) -> dict:
     """Deliver every due outbox row. Returns {claimed, sent, retry, dead}."""
     now = now or dt.datetime.now(dt.UTC)
+    if transport is None and db_file is None:  # .eml files go next to the database file itself
+        db_file = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main" and r[2]), None)
     transport = transport or transport_from_env(db_file)
     out = {"claimed": 0, "sent": 0, "retry": 0, "dead": 0, "transport": transport.describe()}
     while True:
@@ -160,7 +163,9 @@ def send_pending(
     return out
 
 
-def retry_dead(db: sqlite_utils.Database, ids: list[int] | None = None, *, now: dt.datetime | None = None) -> int:
+def retry_dead(
+    db: sqlite_utils.Database, ids: list[int] | None = None, *, now: dt.datetime | None = None
+) -> int:
     """Put dead-lettered rows back in the queue (all, or the given ids)."""
     now = now or dt.datetime.now(dt.UTC)
     q = "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'"

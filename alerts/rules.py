@@ -188,31 +188,50 @@ def _rule(v: Any, where: str) -> Rule:
     d = _keys(
         v,
         where,
-        {"name", "documents", "units", "deadline_days", "remind_every_days", "district_conference_covers_communes"},
+        {
+            "name",
+            "documents",
+            "units",
+            "deadline_days",
+            "remind_every_days",
+            "district_conference_covers_communes",
+        },
         {"name", "documents", "units", "deadline_days"},
     )
     name = d["name"]
     if not isinstance(name, str) or not _NAME.match(name):
         raise _Bad(f"{where}.name: letters, digits, '-', '_', '.' only, got {name!r}")
-    dd = _keys(d["documents"], f"{where}.documents", {"issuer", "types", "issued_after", "issued_before", "codes"})
+    dd = _keys(
+        d["documents"], f"{where}.documents", {"issuer", "types", "issued_after", "issued_before", "codes"}
+    )
     if not dd:
-        raise _Bad(f"{where}.documents: give at least one of issuer, types, issued_after, issued_before, codes")
+        raise _Bad(
+            f"{where}.documents: give at least one of issuer, types, issued_after, issued_before, codes"
+        )
     docs = DocumentFilter(
-        issuers=tuple(x.upper() if len(x) <= 8 else x for x in _str_list(dd.get("issuer"), f"{where}.documents.issuer")),
+        issuers=tuple(
+            x.upper() if len(x) <= 8 else x for x in _str_list(dd.get("issuer"), f"{where}.documents.issuer")
+        ),
         types=tuple(type_abbrev(x) for x in _str_list(dd.get("types"), f"{where}.documents.types")),
         issued_after=_date(dd.get("issued_after"), f"{where}.documents.issued_after"),
         issued_before=_date(dd.get("issued_before"), f"{where}.documents.issued_before"),
-        codes=tuple(x.upper().replace(" ", "") for x in _str_list(dd.get("codes"), f"{where}.documents.codes")),
+        codes=tuple(
+            x.upper().replace(" ", "") for x in _str_list(dd.get("codes"), f"{where}.documents.codes")
+        ),
     )
     ud = _keys(d["units"], f"{where}.units", {"levels", "province", "districts"}, {"levels"})
     levels = _str_list(ud.get("levels"), f"{where}.units.levels")
     bad = sorted(set(levels) - UNIT_TYPES)
     if bad or not levels:
-        raise _Bad(f"{where}.units.levels: unknown unit type(s) {bad} (allowed: {', '.join(sorted(UNIT_TYPES))})")
+        raise _Bad(
+            f"{where}.units.levels: unknown unit type(s) {bad} (allowed: {', '.join(sorted(UNIT_TYPES))})"
+        )
     province = ud.get("province", "Hà Nội")
     if province is not None and not isinstance(province, str):
         raise _Bad(f"{where}.units.province: expected a name or null")
-    units = UnitFilter(levels=levels, province=province, districts=_str_list(ud.get("districts"), f"{where}.units.districts"))
+    units = UnitFilter(
+        levels=levels, province=province, districts=_str_list(ud.get("districts"), f"{where}.units.districts")
+    )
     covers = d.get("district_conference_covers_communes", False)
     if not isinstance(covers, bool):
         raise _Bad(f"{where}.district_conference_covers_communes: expected true or false")
@@ -254,7 +273,9 @@ def parse_rules(data: Any, path: str | None = None) -> Rules:
 
     unknown = sorted(set(map(str, data)) - {"recipients", "operators", "rules", "settings"})
     if unknown:
-        bad(f"unknown top-level key(s) {', '.join(unknown)} (allowed: operators, recipients, rules, settings)")
+        bad(
+            f"unknown top-level key(s) {', '.join(unknown)} (allowed: operators, recipients, rules, settings)"
+        )
     try:
         out.settings = _settings(data.get("settings"))
     except _Bad as exc:

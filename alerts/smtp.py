@@ -51,7 +51,9 @@ def parse_smtp_url(url: str, password: str | None = None) -> SmtpConfig:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _PORTS:
-        raise ValueError(f"BRIEFWATCH_SMTP_URL: unsupported scheme {scheme!r} (use smtp://, smtp+starttls://, smtps://)")
+        raise ValueError(
+            f"BRIEFWATCH_SMTP_URL: unsupported scheme {scheme!r} (use smtp://, smtp+starttls://, smtps://)"
+        )
     if not parts.hostname:
         raise ValueError("BRIEFWATCH_SMTP_URL: no host")
     try:
@@ -83,7 +85,9 @@ class SmtpTransport:
         sender, rcpts = _envelope(message)
         c = self.cfg
         if c.scheme == "smtps":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=ssl.create_default_context())
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                c.host, c.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             conn = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
         try:

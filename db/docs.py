@@ -41,8 +41,8 @@ TABLE_DOCS: dict[str, str] = {
     "alert_runs": "One row per alert evaluation.",
     "alert_briefs": "Alert engine cache: the first briefing of each watched document per gazetteer unit.",
     "alert_brief_docs": "Alert engine cache: documents whose alert_briefs rows are complete, and for what.",
-    "alert_dirty_codes": "Alert engine cache: document codes whose events changed since the last evaluation "
-    "(filled by triggers on the core tables).",
+    "alert_dirty": "Alert engine cache: events whose documents changed since the last evaluation "
+    "(filled by triggers on the core tables; add: merge, del: recompute the document).",
     "source_health": "The daemon's view of each source's health, and since when (a row changes on a change of state).",
     "job_runs": "Last start and end of each non-crawl job of the daemon (alerts), to catch up missed runs.",
     "outbox": "Every alert e-mail, written before it is sent (outbox pattern).",
@@ -102,7 +102,9 @@ COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("outbox", "subject"): "e-mail subject",
     ("alert_brief_docs", "computed_at"): "when the cache rows were computed",
     ("source_health", "checked_at"): "when the health was last checked",
-    ("alert_dirty_codes", "code"): "a document code whose events changed",
+    ("alert_dirty", "event_id"): "the event that changed",
+    ("alert_dirty", "code"): "a document code of that event",
+    ("alert_dirty", "op"): "add (a briefing may be earlier now) or del (recompute the document)",
     ("outbox", "message_id"): "Message-ID header (the same on every retry)",
     ("outbox", "next_attempt_at"): "earliest time of the next send attempt",
     ("outbox", "claimed_at"): "when a sender claimed it",

@@ -48,7 +48,8 @@ def test_cache_follows_adds_edits_and_deletes(tmp_path):
     got = dict((r[3], r[2]) for r in _check_against_full(w, rules, "2023-09-01"))
     assert got[e3] == "2023-08-28"
     w.db.execute(
-        "UPDATE articles SET published = '2023-08-29' WHERE id = (SELECT article_id FROM event_evidence WHERE event_id = ?)", [e3]
+        "UPDATE articles SET published = '2023-08-29' WHERE id = (SELECT article_id FROM event_evidence WHERE event_id = ?)",
+        [e3],
     )
     got = dict((r[3], r[2]) for r in _check_against_full(w, rules, "2023-09-01"))
     assert got[e3] == "2023-08-29"

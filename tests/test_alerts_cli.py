@@ -29,7 +29,9 @@ def _world(tmp_path) -> World:
 
 def _run(tmp_path, *args: str, ok: bool = True):
     res = CliRunner().invoke(
-        cli, ["--db", str(tmp_path / "data" / "bw.db"), "--rules", str(tmp_path / "alerts.yaml"), *args], obj={}
+        cli,
+        ["--db", str(tmp_path / "data" / "bw.db"), "--rules", str(tmp_path / "alerts.yaml"), *args],
+        obj={},
     )
     assert (res.exit_code == 0) == ok, res.output + repr(res.exception)
     return res
@@ -48,11 +50,34 @@ def test_evaluate_list_silence_send(tmp_path, monkeypatch):
     units = sorted(json.loads(x)["unit"] for x in res.stdout.splitlines())
     assert units == sorted(MELINH_COMMUNES[-2:])
 
-    res = _run(tmp_path, "alerts", "silence", "--document", "24-CT/TU", "--unit", "xã Tráng Việt", "--until", "2023-10-01", "--reason", "sáp nhập")
+    res = _run(
+        tmp_path,
+        "alerts",
+        "silence",
+        "--document",
+        "24-CT/TU",
+        "--unit",
+        "xã Tráng Việt",
+        "--until",
+        "2023-10-01",
+        "--reason",
+        "sáp nhập",
+    )
     assert "silenced 1" in res.output
     res = _run(tmp_path, "alerts", "list")
     assert "xã Tráng Việt\tsilenced\tdue 2023-09-06 until 2023-10-01: sáp nhập" in res.stdout
-    res = _run(tmp_path, "alerts", "silence", "--document", "24-CT/TU", "--unit", "xã Không Có", "--reason", "x", ok=False)
+    res = _run(
+        tmp_path,
+        "alerts",
+        "silence",
+        "--document",
+        "24-CT/TU",
+        "--unit",
+        "xã Không Có",
+        "--reason",
+        "x",
+        ok=False,
+    )
     assert "nothing to silence" in res.output
 
     res = _run(tmp_path, "alerts", "send")
@@ -92,7 +117,11 @@ def test_real_subprocess_with_env(tmp_path):
     env.pop("BRIEFWATCH_SMTP_URL", None)
     p = subprocess.run(
         [str(BIN), "alerts", "evaluate", "--as-of", "2023-09-07", "--send"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert p.returncode == 0, p.stderr
     lines = [json.loads(x) for x in p.stdout.splitlines()]

@@ -71,7 +71,9 @@ class World:
         self.path = path
         self.db = open_db(path)
 
-    def source(self, name: str, home: dict | None, runs: tuple[str, ...] = ("ok",), start: str = "2023-08-01") -> None:
+    def source(
+        self, name: str, home: dict | None, runs: tuple[str, ...] = ("ok",), start: str = "2023-08-01"
+    ) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO sources (name, family, home, config, updated_at) VALUES (?, 'test', ?, '{}', ?)",
             [name, json.dumps(home, ensure_ascii=False) if home else None, start],
@@ -84,7 +86,14 @@ class World:
             )
             day += dt.timedelta(days=1)
 
-    def document(self, code: str, issued: str | None, subject: str | None = None, issuer: str | None = None, type_: str = "chi_thi") -> None:
+    def document(
+        self,
+        code: str,
+        issued: str | None,
+        subject: str | None = None,
+        issuer: str | None = None,
+        type_: str = "chi_thi",
+    ) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO documents (code, type, issuer, issued, subject, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
             [code, type_, issuer, issued, subject, issued],
@@ -124,13 +133,26 @@ class World:
     def states(self, rule: str = "commune-briefing", document: str = "24-CT/TU") -> dict[str, str]:
         return {
             u: s
-            for u, s in self.db.execute("SELECT unit, state FROM alert_states WHERE rule = ? AND document = ?", [rule, document])
+            for u, s in self.db.execute(
+                "SELECT unit, state FROM alert_states WHERE rule = ? AND document = ?", [rule, document]
+            )
         }
 
     def outbox(self, status: str | None = None) -> list[dict]:
         q = "SELECT id, recipient, digest_key, kind, subject, status, attempts, message FROM outbox"
-        rows = self.db.execute(q + (" WHERE status = ?" if status else "") + " ORDER BY id", [status] if status else [])
-        return [dict(zip(("id", "recipient", "key", "kind", "subject", "status", "attempts", "message"), r, strict=True)) for r in rows]
+        rows = self.db.execute(
+            q + (" WHERE status = ?" if status else "") + " ORDER BY id", [status] if status else []
+        )
+        return [
+            dict(
+                zip(
+                    ("id", "recipient", "key", "kind", "subject", "status", "attempts", "message"),
+                    r,
+                    strict=True,
+                )
+            )
+            for r in rows
+        ]
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:

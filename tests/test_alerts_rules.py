@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
 from alerts.rules import RulesError, load_rules, load_yaml, parse_rules
 
 REPO = Path(__file__).resolve().parents[1]

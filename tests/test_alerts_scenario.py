@@ -18,7 +18,12 @@ def world(tmp_path):
     w.document("24-CT/TU", "2023-08-07", "tăng cường kỷ cương, kỷ luật", "Ban Thường vụ Thành ủy Hà Nội")
     for i, u in enumerate(MELINH_COMMUNES):
         if u not in (LATE, NEVER):
-            w.event(u, ["24-CT/TU"], f"2023-08-{20 + i % 10:02d}", unit_type="thi_tran" if "thị trấn" in u else "xa")
+            w.event(
+                u,
+                ["24-CT/TU"],
+                f"2023-08-{20 + i % 10:02d}",
+                unit_type="thi_tran" if "thị trấn" in u else "xa",
+            )
     return w
 
 
@@ -92,7 +97,10 @@ def test_full_scenario(world):
     text, html = parts(parse(d3["message"]))
     assert "1 late report" in d3["subject"]
     assert f"{LATE}: reported late, briefing on 2023-09-15 (due 2023-09-06)" in text
-    assert "https://melinh.hanoi.gov.vn/tien-phong-24.htm" in text and 'href="https://melinh.hanoi.gov.vn/tien-phong-24.htm"' in html
+    assert (
+        "https://melinh.hanoi.gov.vn/tien-phong-24.htm" in text
+        and 'href="https://melinh.hanoi.gov.vn/tien-phong-24.htm"' in html
+    )
     assert "16/17 units briefed (15 on time, 1 late); 1 overdue" in text
 
     # Văn Khê: next reminder 7 days after the last one
@@ -100,7 +108,16 @@ def test_full_scenario(world):
     assert _run(w, rules, "2023-09-21")["notifications"] == {"reminder": 1}
 
     # silenced until 2023-10-10: nothing meanwhile, a reminder when the silence ends
-    assert silence(w.db, document="24-CT/TU", unit="Xã Văn  Khê", until=__import__("datetime").date(2023, 10, 10), reason="commune merged") == 1
+    assert (
+        silence(
+            w.db,
+            document="24-CT/TU",
+            unit="Xã Văn  Khê",
+            until=__import__("datetime").date(2023, 10, 10),
+            reason="commune merged",
+        )
+        == 1
+    )
     assert w.states()[NEVER] == "silenced"
     assert _run(w, rules, "2023-09-28")["digests_queued"] == 0
     assert w.states()[NEVER] == "silenced"

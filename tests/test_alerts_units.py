@@ -52,7 +52,10 @@ def test_event_before_issue_date_does_not_count_and_date_falls_back_to_published
     evaluate(w.db, rules_from(DONG_ANH), "2023-08-20")
     st = w.states("r", "7-CT/TU")
     assert st["xã Thụy Lâm"] == "overdue" and st["xã Cổ Loa"] == "briefed"
-    assert w.db.execute("SELECT briefed_on FROM alert_states WHERE unit = 'xã Cổ Loa'").fetchone()[0] == "2023-08-03"
+    assert (
+        w.db.execute("SELECT briefed_on FROM alert_states WHERE unit = 'xã Cổ Loa'").fetchone()[0]
+        == "2023-08-03"
+    )
 
 
 def test_district_conference_covers_communes(tmp_path):
@@ -95,7 +98,9 @@ def test_coverage_states_are_not_the_units_failure(tmp_path):
     st = w.states("r")
     assert st["xã Tráng Việt"] == "overdue"  # its own portal works
     assert st["xã Đại Thịnh"] == "source_failing"
-    assert st["huyện Mê Linh"] == "overdue" and st["huyện Sóc Sơn"] == "overdue"  # the newspaper covers districts
+    assert (
+        st["huyện Mê Linh"] == "overdue" and st["huyện Sóc Sơn"] == "overdue"
+    )  # the newspaper covers districts
     assert st["xã Phù Linh"] == "no_coverage"  # a Sóc Sơn commune
     assert s["notifications"]["overdue"] == 3
     [o] = w.outbox()
@@ -125,13 +130,18 @@ def test_documents_watched_by_rule_and_by_hand(tmp_path):
     s = evaluate(w.db, rules, "2023-08-20")
     docs = {d for (d,) in w.db.execute("SELECT DISTINCT document FROM alert_states")}
     assert docs == {"10-CT/TU", "9-CT/HU"} and s["removed"] == 24
-    assert w.db.execute("SELECT DISTINCT due_date FROM alert_states WHERE document = '10-CT/TU'").fetchone()[0] == "2023-08-12"
+    assert (
+        w.db.execute("SELECT DISTINCT due_date FROM alert_states WHERE document = '10-CT/TU'").fetchone()[0]
+        == "2023-08-12"
+    )
     set_watched(w.db, "7-CT/TU", None)  # back to the rules
     assert evaluate(w.db, rules, "2023-08-20")["documents_watched"] == 3
 
 
 def test_next_state_pure_transitions():
-    f = dict(as_of="2023-09-10", due="2023-09-06", brief_date=None, event_id=None, cover="ok", remind_every_days=7)
+    f = dict(
+        as_of="2023-09-10", due="2023-09-06", brief_date=None, event_id=None, cover="ok", remind_every_days=7
+    )
     s, k = next_state(None, Facts(**f))
     assert (s["state"], k, s["first_alerted_at"]) == ("overdue", "overdue", "2023-09-10")
     s2, k2 = next_state(s, Facts(**{**f, "as_of": "2023-09-16"}))

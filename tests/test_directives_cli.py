@@ -29,7 +29,9 @@ def test_add_list_watch_unwatch(tmp_path):
     assert [r["code"] for r in rows] == ["24-CT/TU"]
     assert rows[0]["watched_by"] == {"commune-briefing": "rule"}
 
-    res = _run(tmp_path, "directives", "add", "25-ct/tu", "--issued", "2023-09-20", "--title", "Về công tác <cán bộ>")
+    res = _run(
+        tmp_path, "directives", "add", "25-ct/tu", "--issued", "2023-09-20", "--title", "Về công tác <cán bộ>"
+    )
     assert "25-CT/TU: watched" in res.output
     res = _run(tmp_path, "directives", "list", "--json")
     rows = {r["code"]: r for r in map(json.loads, res.stdout.splitlines())}
@@ -51,7 +53,10 @@ def test_add_list_watch_unwatch(tmp_path):
     # a correction of an extracted issue date wins over it, without editing the documents row
     _run(tmp_path, "directives", "add", "24-CT/TU", "--issued", "2023-08-09")
     assert w.db.execute("SELECT issued FROM documents WHERE code = '24-CT/TU'").fetchone()[0] == "2023-08-07"
-    rows = {r["code"]: r for r in map(json.loads, _run(tmp_path, "directives", "list", "--json").stdout.splitlines())}
+    rows = {
+        r["code"]: r
+        for r in map(json.loads, _run(tmp_path, "directives", "list", "--json").stdout.splitlines())
+    }
     assert rows["24-CT/TU"]["issued"] == "2023-08-09"
 
 

@@ -23,7 +23,9 @@ class Sink:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
+        )
         return "250 OK"
 
 
@@ -77,12 +79,16 @@ def test_digest_received_over_smtp(tmp_path, smtp_server, monkeypatch):
     assert text.count("-- District Mê Linh") == 2
     assert "10/17 units briefed" in text
     # scraped strings are escaped in the HTML part, links kept
-    assert "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; kỷ cương" in html
+    assert (
+        "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; kỷ cương" in html
+    )
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'href="https://melinh.hanoi.gov.vn/tin/' in html
     # the row is marked sent; a second send delivers nothing more
     assert {o["status"] for o in w.outbox()} == {"sent"}
-    assert send_pending(w.db, transport=SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{port}")))["sent"] == 0
+    assert (
+        send_pending(w.db, transport=SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{port}")))["sent"] == 0
+    )
     assert len(sink.messages) == 2
 
 
@@ -156,8 +162,18 @@ def test_operator_notice_queued_once_per_key(tmp_path, smtp_server):
     sink, port = smtp_server
     w = _world(tmp_path)
     rules = rules_from()
-    assert notify_operators(w.db, rules, "Nguồn melinh lỗi", "melinh failed 3 runs", key="melinh-down-2023-09-07") == 1
-    assert notify_operators(w.db, rules, "Nguồn melinh lỗi", "melinh failed 3 runs", key="melinh-down-2023-09-07") == 0
+    assert (
+        notify_operators(
+            w.db, rules, "Nguồn melinh lỗi", "melinh failed 3 runs", key="melinh-down-2023-09-07"
+        )
+        == 1
+    )
+    assert (
+        notify_operators(
+            w.db, rules, "Nguồn melinh lỗi", "melinh failed 3 runs", key="melinh-down-2023-09-07"
+        )
+        == 0
+    )
     send_pending(w.db, transport=SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{port}")))
     [(_f, rcpts, raw)] = sink.messages
     assert rcpts == ["ops@example.org"] and parse(raw)["Subject"] == "Nguồn melinh lỗi"
@@ -178,7 +194,13 @@ def test_eml_files_without_smtp(tmp_path, monkeypatch):
 
 def test_smtp_url_parsing():
     c = parse_smtp_url("smtps://user%40x.org:p%40ss@mail.example.org")
-    assert (c.scheme, c.host, c.port, c.user, c.password) == ("smtps", "mail.example.org", 465, "user@x.org", "p@ss")
+    assert (c.scheme, c.host, c.port, c.user, c.password) == (
+        "smtps",
+        "mail.example.org",
+        465,
+        "user@x.org",
+        "p@ss",
+    )
     c = parse_smtp_url("smtp+starttls://bot@mail.example.org", password="from-env")
     assert (c.port, c.user, c.password) == (587, "bot", "from-env")
     assert "from-env" not in c.describe()
