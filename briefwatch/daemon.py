@@ -115,12 +115,15 @@ class DaemonConfig:
     send: bool = True  # alerts job also sends the outbox
 
     @classmethod
-    def from_env(cls, db: str | os.PathLike, sources: str | os.PathLike, rules: str | os.PathLike, **kw: Any) -> DaemonConfig:
+    def from_env(
+        cls, db: str | os.PathLike, sources: str | os.PathLike, rules: str | os.PathLike, **kw: Any
+    ) -> DaemonConfig:
         """Paths from the CLI; BRIEFWATCH_TZ, BRIEFWATCH_ALERTS_SCHEDULE, BRIEFWATCH_CRAWL_TIMEOUT,
         BRIEFWATCH_MAX_CRAWLS, BRIEFWATCH_JITTER from the environment; ``kw`` wins over both."""
         env = {
             "timezone": os.environ.get("BRIEFWATCH_TZ", "").strip() or DEFAULT_TZ,
-            "alerts_schedule": os.environ.get("BRIEFWATCH_ALERTS_SCHEDULE", "").strip() or DEFAULT_ALERTS_SCHEDULE,
+            "alerts_schedule": os.environ.get("BRIEFWATCH_ALERTS_SCHEDULE", "").strip()
+            or DEFAULT_ALERTS_SCHEDULE,
             "crawl_timeout": _env_float("BRIEFWATCH_CRAWL_TIMEOUT", 1800.0),
             "max_crawls": int(_env_float("BRIEFWATCH_MAX_CRAWLS", 2)),
             "jitter": int(_env_float("BRIEFWATCH_JITTER", 120)),
@@ -173,7 +176,9 @@ def period_seconds(schedule: str, tz: str | dt.tzinfo, now: dt.datetime) -> int:
     return int((next_after(schedule, tz, a) - a).total_seconds())
 
 
-def next_due(schedule: str, tz: str | dt.tzinfo, last_start: dt.datetime | None, interrupted: bool, now: dt.datetime) -> dt.datetime:
+def next_due(
+    schedule: str, tz: str | dt.tzinfo, last_start: dt.datetime | None, interrupted: bool, now: dt.datetime
+) -> dt.datetime:
     """When a job should next run, from its history: now if it never ran or its last run was interrupted,
     else the first fire time after its last start (which may be in the past: it is due)."""
     if last_start is None or interrupted:
@@ -223,7 +228,12 @@ def last_runs(db) -> dict[str, dict]:
             "running": status == "running",
         }
     for job, started, status in db.execute("SELECT job, started_at, status FROM job_runs").fetchall():
-        out[job] = {"started_at": _ts(started), "status": status, "interrupted": status == "running", "running": False}
+        out[job] = {
+            "started_at": _ts(started),
+            "status": status,
+            "interrupted": status == "running",
+            "running": False,
+        }
     return out
 
 
@@ -329,8 +339,13 @@ class DaemonLocked(RuntimeError):
 
 class Daemon:
     def __init__(
-        self, cfg: DaemonConfig, *, crawl_fn: CrawlFn | None = None, clock: Callable[[], dt.datetime] | None = None
+        self,
+        cfg: DaemonConfig,
+        *,
+        crawl_fn: CrawlFn | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        cfg.db, cfg.sources, cfg.rules = (Path(p).resolve() for p in (cfg.db, cfg.sources, cfg.rules))
         self.cfg = cfg
         self.crawl_fn = crawl_fn
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -360,7 +375,9 @@ class Daemon:
             f.seek(0)
             holder = f.read().strip() or "?"
             f.close()
-            raise DaemonLocked(f"another briefwatch daemon (pid {holder}) is running on {self.cfg.db}") from None
+            raise DaemonLocked(
+                f"another briefwatch daemon (pid {holder}) is running on {self.cfg.db}"
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
@@ -412,7 +429,9 @@ class Daemon:
                 _event(logging.WARNING, "run_marked_failed", f"crawl run {run_id} of {source} was left running: failed",
                        run_id=run_id, source=source)  # fmt: skip
             db.execute("BEGIN IMMEDIATE")
-            db.execute("UPDATE job_runs SET status = 'failed', ended_at = ? WHERE status = 'running'", [_iso(now)])
+            db.execute(
+                "UPDATE job_runs SET status = 'failed', ended_at = ? WHERE status = 'running'", [_iso(now)]
+            )
             db.execute("COMMIT")
         finally:
             db.conn.close()
@@ -456,7 +475,12 @@ class Daemon:
         if self.stopping.is_set():
             return {"source": source, "status": "skipped", "reason": "stopping"}
         if not lock.acquire(blocking=False):
-            _event(logging.WARNING, "crawl_overlap", f"crawl of {source} still running: this run is skipped", source=source)
+            _event(
+                logging.WARNING,
+                "crawl_overlap",
+                f"crawl of {source} still running: this run is skipped",
+                source=source,
+            )
             return {"source": source, "status": "skipped", "reason": "overlap"}
         self._track(+1, crawl=True)
         self._crawl_slots.acquire()
@@ -466,16 +490,31 @@ class Daemon:
             if crawl is None:
                 from briefwatch.commands.crawl import run_crawl as crawl
             try:
-                summary = crawl(source, self.cfg.db, self.cfg.sources, self.cfg.crawl_timeout, settings=dict(self.cfg.crawl_settings))
+                summary = crawl(
+                    source,
+                    self.cfg.db,
+                    self.cfg.sources,
+                    self.cfg.crawl_timeout,
+                    settings=dict(self.cfg.crawl_settings),
+                )
             except Exception as exc:  # noqa: BLE001 - one source's trouble never stops the daemon
-                log.exception("crawl %s crashed", source, extra={"fields": {"event": "crawl_error", "source": source}})
+                log.exception(
+                    "crawl %s crashed", source, extra={"fields": {"event": "crawl_error", "source": source}}
+                )
                 summary = {"source": source, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
             fields = {k: summary.get(k) for k in ("source", "run_id", "status", "requests", "new_articles", "events", "errors",
                                                    "fallback_share", "seconds", "error") if summary.get(k) is not None}  # fmt: skip
-            level = logging.INFO if summary.get("status") == "ok" else logging.WARNING
-            _event(level, "crawl_end", f"crawl {source}: {summary.get('status')}", **fields)
-            if summary.get("status") not in ("ok",) and summary.get("log_tail"):
-                log.debug("crawl %s log tail:\n%s", source, "\n".join(summary["log_tail"][-15:]))
+            if summary.get("status") == "ok":
+                _event(logging.INFO, "crawl_end", f"crawl {source}: ok", **fields)
+            else:  # the end of Scrapy's log says why
+                tail = [ln for ln in summary.get("log_tail") or [] if "ERROR" in ln or "CRITICAL" in ln][-5:]
+                _event(
+                    logging.WARNING,
+                    "crawl_end",
+                    f"crawl {source}: {summary.get('status')}",
+                    log_tail=tail,
+                    **fields,
+                )
             self.check_health([source])
             return summary
         finally:
@@ -513,7 +552,9 @@ class Daemon:
         if self.stopping.is_set():
             return {"status": "skipped", "reason": "stopping"}
         with self._inflight_cv:  # evaluate after the crawls running now (e.g. the catch-up at start)
-            if not self._inflight_cv.wait_for(lambda: self._crawling == 0 or self.stopping.is_set(), timeout=self.cfg.alerts_wait):
+            if not self._inflight_cv.wait_for(
+                lambda: self._crawling == 0 or self.stopping.is_set(), timeout=self.cfg.alerts_wait
+            ):
                 _event(logging.WARNING, "alerts_wait", "crawls still running: evaluating without them")
         if self.stopping.is_set():
             return {"status": "skipped", "reason": "stopping"}
@@ -544,7 +585,11 @@ class Daemon:
                     s = rules.settings
                     try:
                         out["send"] = send_pending(
-                            db, self.clock(), max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds, db_file=self.cfg.db
+                            db,
+                            self.clock(),
+                            max_attempts=s.max_attempts,
+                            backoff_seconds=s.backoff_seconds,
+                            db_file=self.cfg.db,
                         )
                     except Exception as exc:  # noqa: BLE001 - a bad SMTP URL: messages stay queued
                         log.exception("sending failed", extra={"fields": {"event": "send_error"}})
@@ -552,7 +597,12 @@ class Daemon:
             db.execute("BEGIN IMMEDIATE")
             db.execute(
                 "UPDATE job_runs SET ended_at = ?, status = ?, summary = ? WHERE job = ?",
-                [_iso(self.clock()), out["status"], json.dumps(out, ensure_ascii=False, default=str), ALERTS_JOB],
+                [
+                    _iso(self.clock()),
+                    out["status"],
+                    json.dumps(out, ensure_ascii=False, default=str),
+                    ALERTS_JOB,
+                ],
             )
             db.execute("COMMIT")
         finally:
@@ -621,7 +671,12 @@ class Daemon:
     def terminate_crawls(self, grace: float | None = None) -> int:
         """SIGTERM the process groups of the crawls this process started (SIGKILL after the grace)."""
         kids = [p for p in crawl_processes() if p["ppid"] == os.getpid()]
-        threads = [threading.Thread(target=stop_group, args=(p["pgid"], self.cfg.stop_grace if grace is None else grace)) for p in kids]
+        threads = [
+            threading.Thread(
+                target=stop_group, args=(p["pgid"], self.cfg.stop_grace if grace is None else grace)
+            )
+            for p in kids
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -655,12 +710,12 @@ class Daemon:
         """Run until SIGTERM/SIGINT (lock, recovery, catch-up, schedule); returns normally (exit 0)."""
         self.acquire_lock()
         try:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.request_stop())
             rec = self.recover()
             _event(logging.INFO, "daemon_start", f"daemon {os.getpid()} on {self.cfg.db}", pid=os.getpid(),
                    db=str(self.cfg.db), tz=self.cfg.timezone, alerts_schedule=self.cfg.alerts_schedule, **rec)  # fmt: skip
             self.scheduler = self.build_scheduler()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self.request_stop())
             if not self.stopping.is_set():
                 self.scheduler.start()  # blocks until request_stop shuts it down
             if not self.wait_jobs(self.cfg.stop_grace + 20):

@@ -439,11 +439,13 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
         return False  # a speaker from another body at the open meeting
     first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
     generic = None
-    for generic in GENERIC.finditer(art.low, clause_start, trig):
-        pass
+    for g in GENERIC.finditer(art.low, clause_start, trig):
+        if not any(m.start <= g.start() < m.end for m in art.unit_mentions if m.agency):  # "Đảng ủy Khối các cơ quan"
+            generic = g
     genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
     bare = bool(holders) and all(h.short is None and not h.agency for h in holders)
-    if generic and (not holders or bare or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
+    listed = bool(holders) and generic is not None and generic.end() > holders[0].start  # "Đảng ủy các phường A, B, C"
+    if generic and (not holders or bare or listed or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
         # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup
         basis = BASIS_START.match(art.low, clause_start, trig)
         docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(art, basis.end() if basis else clause_start, trig)

@@ -60,11 +60,18 @@ def _iso(t: dt.datetime) -> str:
 
 
 def assess(
-    runs: list[dict[str, Any]], now: dt.datetime, *, interval_seconds: int | None = None, policy: HealthPolicy = HealthPolicy()
+    runs: list[dict[str, Any]],
+    now: dt.datetime,
+    *,
+    interval_seconds: int | None = None,
+    policy: HealthPolicy = HealthPolicy(),
 ) -> Health:
     """Health of one source from its crawl runs (dicts with started_at, ended_at, status, new_articles,
     fallback_share; any order). ``interval_seconds``: the source's crawl interval when known."""
-    done = sorted((r for r in runs if r.get("status") not in (None, "running")), key=lambda r: (r["started_at"], r.get("id") or 0))
+    done = sorted(
+        (r for r in runs if r.get("status") not in (None, "running")),
+        key=lambda r: (r["started_at"], r.get("id") or 0),
+    )
     if not done:
         return Health("new", "no finished crawl yet")
     ok = [r for r in done if r["status"] == "ok"]
@@ -130,7 +137,11 @@ def _notice(source: str, prev: str | None, h: Health, now: dt.datetime) -> tuple
         subject = f"[briefwatch] source {source} recovered"
         body = f"Source {source} is healthy again (was {prev}).\n\n{h.detail}\n"
     else:
-        label = {"failing": "is failing", "stale": "has brought nothing new", "selectors_broken": "selectors stopped matching"}
+        label = {
+            "failing": "is failing",
+            "stale": "has brought nothing new",
+            "selectors_broken": "selectors stopped matching",
+        }
         subject = f"[briefwatch] source {source} {label[h.state]}"
         body = f"Source {source}: {h.state} (was {prev or 'unknown'}).\n\n{h.detail}\n"
     body += (
@@ -170,12 +181,17 @@ def update_health(
             row = db.execute("SELECT state FROM source_health WHERE source = ?", [name]).fetchone()
             prev = row[0] if row else None
             if prev == h.state:
-                db.execute("UPDATE source_health SET detail = ?, checked_at = ? WHERE source = ?", [h.detail, ts, name])
+                db.execute(
+                    "UPDATE source_health SET detail = ?, checked_at = ? WHERE source = ?",
+                    [h.detail, ts, name],
+                )
                 continue
             note = _notice(name, prev, h, now)
             queued = 0
             if note and rules is not None:
-                queued = notify_operators(db, rules, note[0], note[1], key=f"health:{name}:{h.state}:{ts}", now=now)
+                queued = notify_operators(
+                    db, rules, note[0], note[1], key=f"health:{name}:{h.state}:{ts}", now=now
+                )
             db.execute(
                 """INSERT INTO source_health (source, state, since, notified_at, detail, checked_at)
                    VALUES (?, ?, ?, ?, ?, ?)
@@ -185,6 +201,13 @@ def update_health(
             )
         change = {"source": name, "from": prev, "to": h.state, "detail": h.detail, "queued": queued}
         level = logging.WARNING if h.state not in ("ok", "new") else logging.INFO
-        log.log(level, "health %s: %s -> %s", name, prev, h.state, extra={"fields": {"event": "health_change", **change}})
+        log.log(
+            level,
+            "health %s: %s -> %s",
+            name,
+            prev,
+            h.state,
+            extra={"fields": {"event": "health_change", **change}},
+        )
         changes.append(change)
     return changes

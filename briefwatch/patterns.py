@@ -69,7 +69,7 @@ EMBED_GAP = re.compile(
 # a longer subject ending in "thực hiện <document>" (no briefing word, no clause break in between)
 EMBED_TAIL = re.compile(rf"(?:thực hiện|triển khai thực hiện)\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$")
 EMBED_BREAK = re.compile(
-    r"\n|[;.]\s|truyền đạt|gắn với|đồng thời|" + TRIGGER.pattern + r"|(?<!\w)và\s+(?:" + _DOC_WORDS + r")"
+    r"\n|[;.]\s|truyền đạt|gắn với|đồng thời|(?:và|,)\s+\d+\s+năm\s|" + TRIGGER.pattern + r"|(?<!\w)và\s+(?:" + _DOC_WORDS + r")"
 )
 # an unnumbered reference to the article's document(s): "quán triệt Chỉ thị", "hai Nghị quyết", "Chỉ thị trên"
 BARE_DOC = re.compile(

@@ -52,8 +52,21 @@ _KHOI = re.compile(
     r"(?<![\w])(?:Đảng ủy|Đảng bộ) Khối((?: (?:các|cơ|quan|[Dd]oanh|nghiệp|[A-ZĐ]\w*)){1,5}?) (?:[Tt]hành phố|TP\.?)(?: Hà Nội)?(?!\w)"
 )
 _AGENCY = re.compile(
-    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4}"
-    r"|Sở(?: (?:Thành phố|[A-ZĐ][\w]*)| và| [a-zà-ỹđ]+(?= [A-ZĐ])){1,6})"
+    r"(?<![\w])((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
+)
+# the city/province departments, by their official names (lower-case words make a generic pattern greedy)
+_DEPARTMENTS = (
+    "Giáo dục và Đào tạo|Tài nguyên và Môi trường|Nông nghiệp và Môi trường|Nông nghiệp và Phát triển nông thôn|"
+    "Văn hóa và Thể thao|Văn hóa, Thể thao và Du lịch|Khoa học và Công nghệ|Kế hoạch và Đầu tư|Thông tin và Truyền thông|"
+    "Lao động - Thương binh và Xã hội|Giao thông vận tải|Quy hoạch - Kiến trúc|Dân tộc và Tôn giáo|Xây dựng|Tài chính|"
+    "Nội vụ|Y tế|Công Thương|Tư pháp|Ngoại vụ|Du lịch|Giao thông Vận tải"
+)
+_SO = re.compile(
+    rf"(?<![\w])Sở (?:{_DEPARTMENTS})(?: (?:[Tt]hành phố|TP\.?|[Tt]ỉnh)?\s?(?:Hà Nội|[A-ZĐ]\w*(?: [A-ZĐ]\w*){{0,2}}))?(?![\w])"
+)
+# Party committees of 2025 that are not territorial: "Đảng ủy các cơ quan Đảng Thành phố", "Đảng ủy UBND Thành phố"
+_ORGAN_COMMITTEE = re.compile(
+    r"(?<![\w])Đảng (?:ủy|bộ) (các cơ quan Đảng|Ủy ban nhân dân|UBND|Công an|Quân sự) ([Tt]hành phố|[Tt]ỉnh(?: [A-ZĐ]\w*){1,3})(?![\w])"
 )
 
 
@@ -148,11 +161,17 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
     for m in _KHOI.finditer(text):
         name = f"Đảng ủy Khối{m.group(1)} Thành phố"
         agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
-    for m in _AGENCY.finditer(text):
-        if any(a.start <= m.start() < a.end for a in agencies):
-            continue
-        name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1))
+    for m in _ORGAN_COMMITTEE.finditer(text):
+        organ = "Ủy ban nhân dân" if m.group(1) == "UBND" else m.group(1)
+        place = "Thành phố" if m.group(2).lower() == "thành phố" else m.group(2)
+        name = f"Đảng ủy {organ} {place}"
         agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
+    for rx in (_AGENCY, _SO):
+        for m in rx.finditer(text):
+            if any(a.start <= m.start() < a.end for a in agencies):
+                continue
+            name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1) if rx is _AGENCY else m.group(0))
+            agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
     # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
     for a in agencies:
         longer = [b.agency for b in agencies if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)]

@@ -35,10 +35,23 @@ def _settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--once", is_flag=True, help="Run every due job once (crawls, then alerts), then exit.")
 @click.option("--all", "force", is_flag=True, help="With --once: every job, due or not.")
 @click.option("--as-of", "as_of", callback=_date, help="Alerts: evaluate as on this date (default: today).")
-@click.option("--timeout", type=float, help="Seconds allowed per crawl (env BRIEFWATCH_CRAWL_TIMEOUT, default 1800).")
-@click.option("--max-crawls", type=int, help="Crawls at the same time (env BRIEFWATCH_MAX_CRAWLS, default 2).")
-@click.option("--jitter", type=int, help="Random seconds added to fire times (env BRIEFWATCH_JITTER, default 120).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Extra Scrapy setting for every crawl.")
+@click.option(
+    "--timeout", type=float, help="Seconds allowed per crawl (env BRIEFWATCH_CRAWL_TIMEOUT, default 1800)."
+)
+@click.option(
+    "--max-crawls", type=int, help="Crawls at the same time (env BRIEFWATCH_MAX_CRAWLS, default 2)."
+)
+@click.option(
+    "--jitter", type=int, help="Random seconds added to fire times (env BRIEFWATCH_JITTER, default 120)."
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Extra Scrapy setting for every crawl.",
+)
 @click.option("--no-send", is_flag=True, help="Evaluate alerts but leave the outbox unsent.")
 @click.pass_context
 def run_cmd(ctx: click.Context, once, force, as_of, timeout, max_crawls, jitter, settings, no_send) -> None:
@@ -59,7 +72,9 @@ def run_cmd(ctx: click.Context, once, force, as_of, timeout, max_crawls, jitter,
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if not Path(cfg.sources).is_file():
-        raise click.ClickException(f"source registry not found: {cfg.sources} (set --sources or BRIEFWATCH_SOURCES)")
+        raise click.ClickException(
+            f"source registry not found: {cfg.sources} (set --sources or BRIEFWATCH_SOURCES)"
+        )
     daemon = Daemon(cfg)
     if not once:
         try:
@@ -83,7 +98,19 @@ def run_cmd(ctx: click.Context, once, force, as_of, timeout, max_crawls, jitter,
 
 
 def _brief(out: dict) -> dict:
-    keys = ("source", "run_id", "status", "requests", "new_articles", "events", "errors", "fallback_share", "seconds", "error", "reason")
+    keys = (
+        "source",
+        "run_id",
+        "status",
+        "requests",
+        "new_articles",
+        "events",
+        "errors",
+        "fallback_share",
+        "seconds",
+        "error",
+        "reason",
+    )
     alerts = out.get("alerts")
     return {
         "due": out["due"],
@@ -111,10 +138,15 @@ def status_report(db, registry, cfg, now: dt.datetime, rules=None) -> dict[str, 
     counts = {
         r[0]: (r[1] or 0, r[2] or 0)
         for r in db.execute(
-            "SELECT source, SUM(new_articles), SUM(events) FROM crawl_runs WHERE started_at >= ? GROUP BY source", [since]
+            "SELECT source, SUM(new_articles), SUM(events) FROM crawl_runs WHERE started_at >= ? GROUP BY source",
+            [since],
         ).fetchall()
     }
-    last_ok = dict(db.execute("SELECT source, MAX(COALESCE(ended_at, started_at)) FROM crawl_runs WHERE status = 'ok' GROUP BY source").fetchall())
+    last_ok = dict(
+        db.execute(
+            "SELECT source, MAX(COALESCE(ended_at, started_at)) FROM crawl_runs WHERE status = 'ok' GROUP BY source"
+        ).fetchall()
+    )
     policy = HealthPolicy(failing_runs=rules.settings.source_failing_runs) if rules else HealthPolicy()
     saved = stored(db)
     jobs = {j["id"]: j for j in plan(db, registry, cfg, now)}
@@ -130,7 +162,9 @@ def status_report(db, registry, cfg, now: dt.datetime, rules=None) -> dict[str, 
                 "schedule": src.schedule,
                 "health": h.state,
                 "health_detail": h.detail,
-                "health_since": (saved.get(src.name) or {}).get("since") if (saved.get(src.name) or {}).get("state") == h.state else None,
+                "health_since": (saved.get(src.name) or {}).get("since")
+                if (saved.get(src.name) or {}).get("state") == h.state
+                else None,
                 "last_success": last_ok.get(src.name),
                 "last_run": runs[-1]["status"] if runs else None,
                 "last_run_at": runs[-1]["started_at"] if runs else None,
@@ -142,7 +176,9 @@ def status_report(db, registry, cfg, now: dt.datetime, rules=None) -> dict[str, 
         )
     outbox = dict(db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
     alerts_job = jobs.get("alerts") or {}
-    last_alerts = db.execute("SELECT started_at, ended_at, status FROM job_runs WHERE job = 'alerts'").fetchone()
+    last_alerts = db.execute(
+        "SELECT started_at, ended_at, status FROM job_runs WHERE job = 'alerts'"
+    ).fetchone()
     return {
         "now": now,
         "db": str(cfg.db),

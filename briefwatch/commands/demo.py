@@ -31,7 +31,9 @@ def demo_cmd(db_path: str, verbose: bool) -> None:
         raise click.ClickException(str(exc)) from None
     bad = [c["source"] for c in out["crawls"] if c.get("status") != "ok"]
     if bad or (out["alerts"] or {}).get("status") != "ok":
-        raise click.ClickException(f"the demo cycle did not complete cleanly (crawls not ok: {bad or 'none'})")
+        raise click.ClickException(
+            f"the demo cycle did not complete cleanly (crawls not ok: {bad or 'none'})"
+        )
 
 
 def register(cli: click.Group) -> None:

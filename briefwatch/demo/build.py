@@ -254,10 +254,16 @@ def build(root: Path = SITES) -> None:
     (m / "hoat-dong-dang" / "-" / "view_content").mkdir(parents=True)
     (m / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
     for slug, title, date, ps in MELINH:
-        (m / "hoat-dong-dang" / "-" / "view_content" / f"{slug}.html").write_text(melinh_article(title, date, ps), encoding="utf-8")
+        (m / "hoat-dong-dang" / "-" / "view_content" / f"{slug}.html").write_text(
+            melinh_article(title, date, ps), encoding="utf-8"
+        )
     newest_first = list(reversed(MELINH))
-    (m / "hoat-dong-dang" / "index.html").write_text(melinh_listing(newest_first[:5], "/hoat-dong-dang/trang-2.html"), encoding="utf-8")
-    (m / "hoat-dong-dang" / "trang-2.html").write_text(melinh_listing(newest_first[5:], None), encoding="utf-8")
+    (m / "hoat-dong-dang" / "index.html").write_text(
+        melinh_listing(newest_first[:5], "/hoat-dong-dang/trang-2.html"), encoding="utf-8"
+    )
+    (m / "hoat-dong-dang" / "trang-2.html").write_text(
+        melinh_listing(newest_first[5:], None), encoding="utf-8"
+    )
     (m / "index.html").write_text(
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin điện tử huyện Mê Linh</title>'
         '</head><body><a href="/hoat-dong-dang">HOẠT ĐỘNG ĐẢNG - ĐOÀN THỂ</a></body></html>\n',

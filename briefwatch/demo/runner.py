@@ -60,12 +60,16 @@ def reset_demo_db(db: Path) -> None:
         try:
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
-                names = {r[0] for r in conn.execute("SELECT name FROM sources UNION SELECT source FROM crawl_runs")}
+                names = {
+                    r[0] for r in conn.execute("SELECT name FROM sources UNION SELECT source FROM crawl_runs")
+                }
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             if "no such table" not in str(exc):
-                raise DemoError(f"{db} is not a briefwatch demo database ({exc}); give another --db") from None
+                raise DemoError(
+                    f"{db} is not a briefwatch demo database ({exc}); give another --db"
+                ) from None
             names = set()
         foreign = sorted(n for n in names if not n.startswith("demo-"))
         if foreign:
@@ -138,14 +142,22 @@ def format_coverage(cov: dict[str, Any]) -> str:
         }[status]
 
     head = ["unit", "district"] + [f"{code} (due {_dm(due)})" for code, due in cov["documents"]]
-    rows = [head] + [[u, d or "-"] + [cell(cells.get(code)) for code, _ in cov["documents"]] for u, d, cells in cov["rows"]]
+    rows = [head] + [
+        [u, d or "-"] + [cell(cells.get(code)) for code, _ in cov["documents"]] for u, d, cells in cov["rows"]
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     out = []
     for i, r in enumerate(rows):
         out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
-    labels = {"in_time": "in time", "late": "late", "never": "never", "not_due": "not due", "unmonitored": "unmonitored"}
+    labels = {
+        "in_time": "in time",
+        "late": "late",
+        "never": "never",
+        "not_due": "not due",
+        "unmonitored": "unmonitored",
+    }
     for code, _ in cov["documents"]:
         t = cov["totals"].get(code, {})
         out.append(f"{code}: " + ", ".join(f"{labels[k]} {t[k]}" for k in labels if t.get(k)))
@@ -156,7 +168,9 @@ def simulated_clock(as_of: dt.date) -> Callable[[], dt.datetime]:
     """A clock that starts at 07:00 Asia/Ho_Chi_Minh on ``as_of`` and advances in real time."""
     from zoneinfo import ZoneInfo
 
-    start = dt.datetime.combine(as_of, dt.time(CYCLE_HOUR), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(dt.UTC)
+    start = dt.datetime.combine(as_of, dt.time(CYCLE_HOUR), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(
+        dt.UTC
+    )
     t0 = time.monotonic()
     return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
 
@@ -175,7 +189,11 @@ def stamped_crawl(clock: Callable[[], dt.datetime]) -> Callable[..., dict]:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute(
                     "UPDATE crawl_runs SET started_at = ?, ended_at = ? WHERE id = ?",
-                    [started.isoformat(timespec="seconds"), clock().isoformat(timespec="seconds"), out["run_id"]],
+                    [
+                        started.isoformat(timespec="seconds"),
+                        clock().isoformat(timespec="seconds"),
+                        out["run_id"],
+                    ],
                 )
                 db.execute("COMMIT")
             finally:
@@ -185,7 +203,9 @@ def stamped_crawl(clock: Callable[[], dt.datetime]) -> Callable[..., dict]:
     return crawl
 
 
-def run_demo(db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None] = print, *, as_of: dt.date = AS_OF) -> dict:
+def run_demo(
+    db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None] = print, *, as_of: dt.date = AS_OF
+) -> dict:
     """Run the demo; return {"db", "sources", "crawls", "alerts", "coverage", "digests", "seconds"}."""
     from alerts.directives import register
     from alerts.rules import load_rules
@@ -222,16 +242,23 @@ def run_demo(db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None
         cov = coverage(d)
         digests = [
             dict(zip(("recipient", "kind", "subject", "status", "file"), r, strict=True))
-            for r in d.execute("SELECT recipient, kind, subject, status, transport FROM outbox ORDER BY id").fetchall()
+            for r in d.execute(
+                "SELECT recipient, kind, subject, status, transport FROM outbox ORDER BY id"
+            ).fetchall()
         ]
-        counts = {t: d.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("articles", "events", "documents")}  # noqa: S608 - fixed names
+        counts = {
+            t: d.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "events", "documents")
+        }  # noqa: S608 - fixed names
     finally:
         d.conn.close()
     ev = (out["alerts"] or {}).get("evaluate") or {}
     echo("")
     echo("== crawl (one scrapy process per source)")
     echo(format_table(out["crawls"]))
-    echo(f"stored: {counts['articles']} articles, {counts['events']} briefing events, {counts['documents']} documents")
+    echo(
+        f"stored: {counts['articles']} articles, {counts['events']} briefing events, {counts['documents']} documents"
+    )
     echo("")
     echo("== directives watched by the rules (alerts.yaml of the demo)")
     for w in watched:
@@ -248,7 +275,7 @@ def run_demo(db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None
     echo(f"database: {db}")
     echo(f"look further: briefwatch --db {db_path} --sources {sources} status")
     echo(f"              briefwatch --db {db_path} --rules {RULES} alerts list")
-    echo(f"              briefwatch --db {db_path} serve   (the coverage pages in a browser)")
+    echo(f"              briefwatch --db {db_path} serve   then http://127.0.0.1:8001/-/coverage/24-CT/TU")
     seconds = round(time.monotonic() - t0, 1)
     echo(f"demo finished in {seconds} s")
     return {"db": str(db), "sources": str(sources), "crawls": out["crawls"], "alerts": out["alerts"], "coverage": cov,
