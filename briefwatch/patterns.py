@@ -82,7 +82,7 @@ _PERSONS = (
 )
 ATT = [
     re.compile(
-        r"(?:cho|với|có|gồm|thu hút|của)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
+        r"(?:cho|với|có|gồm|thu hút|của|tới|đến)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
         r"(?:(hơn|trên|gần|khoảng|xấp xỉ|hàng|gần\s+như)\s+)?(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
     ),
     re.compile(

@@ -1,6 +1,6 @@
 """The engine against the labelled corpus (tests/corpus): precision/recall/F1 over (unit, directive) pairs and
 the secondary accuracies, per set. Thresholds are the measured figures less a small margin: a regression on
-any set fails here. ``fresh/`` was scored once without tuning (see README, Accuracy)."""
+any set fails here. Each set was first scored untuned (README, Accuracy); ``fresh2/`` was never tuned on."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from briefwatch import scoring
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 # set -> minimum F1, minimum date/kind/attendees/district accuracy
-THRESHOLDS = {"dev": (0.97, 0.95), "holdout": (0.97, 0.95), "fresh": (0.90, 0.85)}
+THRESHOLDS = {"dev": (0.97, 0.95), "holdout": (0.97, 0.95), "fresh": (0.97, 0.95), "fresh2": (0.90, 0.85)}
 
 
 @pytest.mark.parametrize("name", sorted(THRESHOLDS))
