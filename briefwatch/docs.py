@@ -86,7 +86,7 @@ _ISSUER = re.compile(
 )
 _SUBJECT_START = re.compile(r"\s*[,:]?\s*(?:của\s+[^,;.“\"]{0,80}?\s+)?về\s+(?:việc\s+)?")
 _SUBJECT_STOP = re.compile(
-    r"[;.!?\n(]|\s[-–]\s|,\s*(?:ngày|đồng thời|gắn với|các|nhiều|những|đảng ủy|Đảng ủy|huyện|quận)\s|\s(?:gắn với|cho\s+(?:\d|hơn|gần|trên|các|toàn|cán)|tới|với sự tham dự)\s"
+    r"[;.!?\n(]|\s[-–]\s|,\s*(?:ngày|đồng thời|gắn với|các|nhiều|những|đảng ủy|Đảng ủy|huyện|quận)\s|\s(?:gắn với\s|cho\s+(?:\d|hơn|gần|trên|các|toàn|cán|đảng)|tới\s+(?:\d|hơn|gần|các|toàn|cán)|với sự tham (?:dự|gia))"
     r"|\svà\s+(?:quán triệt|triển khai|phổ biến|Kế hoạch|Chỉ thị|Nghị quyết|Kết luận|Quy định|Hướng dẫn|Thông báo|Chương trình)"
 )
 

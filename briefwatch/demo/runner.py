@@ -211,7 +211,7 @@ def run_demo(
     from alerts.rules import load_rules
     from briefwatch.commands.crawl import format_table
     from briefwatch.daemon import Daemon, DaemonConfig
-    from briefwatch.demo.sitesrv import SiteServer
+    from briefwatch.sitesrv import SiteServer
     from db.connect import open_db
 
     t0 = time.monotonic()

@@ -1,17 +1,14 @@
-"""(A copy of tests/sitesrv.py, shipped in the package so that ``briefwatch demo`` works from an installed
-package, where tests/ is not importable. Keep the two in step, or make tests/sitesrv.py import this one.)
-
-A real HTTP server on 127.0.0.1 serving fixture sites, with fault injection. Reusable (tests, demo,
+"""A real HTTP server on 127.0.0.1 serving fixture sites, with fault injection. Reusable (tests, demo,
 benchmarks)::
 
-    from briefwatch.demo.sitesrv import SiteServer
+    from briefwatch.sitesrv import SiteServer
     with SiteServer("tests/fixtures/sites") as srv:      # one port per site directory
         base = srv.base("melinh")                          # "http://127.0.0.1:40123"
         ...
         srv.requests("melinh")                             # [(method, path, status), ...]
         srv.clear()
 
-or from a shell: ``python -m briefwatch.demo.sitesrv tests/fixtures/sites`` (prints the base URLs, serves until
+or from a shell: ``python -m briefwatch.sitesrv tests/fixtures/sites`` (prints the base URLs, serves until
 Ctrl-C).
 
 Static files: every sub-directory of the root is one site, served on its own port (so each site has
