@@ -63,9 +63,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
     load = subprocess.run(
-        [sys.executable, "-c", "import time;t=time.perf_counter();from briefwatch.gazetteer import load_gazetteer;"
-         "g=load_gazetteer();print(time.perf_counter()-t, len(g.all))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import time;t=time.perf_counter();from briefwatch.gazetteer import load_gazetteer;"
+            "g=load_gazetteer();print(time.perf_counter()-t, len(g.all))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     import trafilatura
 
@@ -85,8 +91,12 @@ def main() -> None:
     print(f"articles: {len(texts)} (mean {kb:.1f} KB of text each), rounds: {a.rounds}")
     print(f"gazetteer load (fresh process): {float(load[0]) * 1000:.0f} ms for {load[1]} units")
     print(f"trafilatura.extract(html):      {t_traf * 1000:7.2f} ms/article  ({1 / t_traf:6.0f} articles/s)")
-    print(f"briefwatch extract_article(html): {t_ours_html * 1000:7.2f} ms/article  ({1 / t_ours_html:6.0f} articles/s)")
-    print(f"briefwatch extract_article(text): {t_ours_text * 1000:7.2f} ms/article  ({1 / t_ours_text:6.0f} articles/s)")
+    print(
+        f"briefwatch extract_article(html): {t_ours_html * 1000:7.2f} ms/article  ({1 / t_ours_html:6.0f} articles/s)"
+    )
+    print(
+        f"briefwatch extract_article(text): {t_ours_text * 1000:7.2f} ms/article  ({1 / t_ours_text:6.0f} articles/s)"
+    )
     print(f"ratio ours(html)/trafilatura: {t_ours_html / t_traf:.2f} (goal <= 1.00)")
 
 

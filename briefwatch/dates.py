@@ -17,14 +17,20 @@ _SEP = r"\s*[/.\-–]\s*"
 
 # "ngày 7 tháng 8 năm 2023", "ngày 07/8/2023", "29/9/2023", "8-9", "12/9"
 _FULL_WORDS = re.compile(rf"[Nn]gày\s+{_D}\s+[Tt]háng\s+{_M}(?:\s*(?:,\s*)?[Nn]ăm\s+{_Y})?")
-_RANGE = re.compile(rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])")
-_NUMERIC = re.compile(rf"(?<![\d/.\-])(?<![\d/.\-] ){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))")
+_RANGE = re.compile(
+    rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])"
+)
+_NUMERIC = re.compile(
+    rf"(?<![\d/.\-])(?<![\d/.\-] ){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))"
+)
 _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
 
 # date lines of real sites: "30/09/2023 | 11:16", "Ngày đăng 15/09/2023 | 15:38", "Bạch Thanh 08/09/2023 - 18:06",
 # "Publish date 23/07/2024 | 09:21", "13:25 09/08/2025", "Thứ hai, 08:30 18/09/2023", ISO timestamps
 _PUB_PATTERNS = [
-    re.compile(rf"(?:[Nn]gày đăng|[Pp]ublish date|[Nn]gày xuất bản|[Cc]ập nhật|[Đđ]ăng lúc|[Đđ]ăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
+    re.compile(
+        rf"(?:[Nn]gày đăng|[Pp]ublish date|[Nn]gày xuất bản|[Cc]ập nhật|[Đđ]ăng lúc|[Đđ]ăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"
+    ),
     re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}\s*(?:\||[-–,]|lúc)?\s*{_TIME}"),
     re.compile(rf"{_TIME}\s*(?:\||[-–,])?\s*(?:ngày\s+)?{_D}\s*/\s*{_M}\s*/\s*{_Y}"),
     re.compile(r"(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}", re.A),

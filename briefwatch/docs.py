@@ -19,7 +19,9 @@ _GOV = re.compile(
     r"(?<![\w/.\-])(\d{1,5}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*([A-ZĐ][A-Za-zĐđ0-9]{0,14}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,12}){0,3})(?![\w/])"
 )
 # a resolution or law of the National Assembly and the like: "Nghị quyết số 119/2020/QH14" (needs the word)
-_YEARLY = re.compile(r"(?<![\w/.\-])(\d{1,5})/(\d{4})/([A-ZĐ][A-Za-zĐđ0-9]{1,10}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,10})?)(?![\w/\-])")
+_YEARLY = re.compile(
+    r"(?<![\w/.\-])(\d{1,5})/(\d{4})/([A-ZĐ][A-Za-zĐđ0-9]{1,10}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,10})?)(?![\w/\-])"
+)
 # a document word before a number: "Chỉ thị 24", "Nghị quyết số 18", "Chỉ thị 24 và 25"
 _TYPE_WORDS = {
     "chỉ thị": "chi_thi",
@@ -112,7 +114,13 @@ class Document:
     mentions: list[DocMention] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "type": self.type, "issuer": self.issuer, "issued": self.issued, "subject": self.subject}
+        return {
+            "code": self.code,
+            "type": self.type,
+            "issuer": self.issuer,
+            "issued": self.issued,
+            "subject": self.subject,
+        }
 
 
 def normalise_code(code: str) -> str:
@@ -168,7 +176,17 @@ def find_codes(text: str) -> list[DocMention]:
         if tc.upper() not in _CODE_TYPES and not _word_before(text, m.start()):
             continue
         code = normalise_code(f"{num}-{tc}/{iss}")
-        out.append(DocMention(m.start(), m.end(), code, _type_of(tc, _word_before(text, m.start()), True), True, num, tc.upper()))
+        out.append(
+            DocMention(
+                m.start(),
+                m.end(),
+                code,
+                _type_of(tc, _word_before(text, m.start()), True),
+                True,
+                num,
+                tc.upper(),
+            )
+        )
     spans = [(d.start, d.end) for d in out]
     for m in _windows(_GOV, text):
         if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
@@ -178,7 +196,11 @@ def find_codes(text: str) -> list[DocMention]:
         word = _word_before(text, m.start())
         if tc.upper() not in _CODE_TYPES and word is None:
             continue
-        out.append(DocMention(m.start(), m.end(), code, _type_of(tc, word, False), True, num.split("/")[0], tc.upper()))
+        out.append(
+            DocMention(
+                m.start(), m.end(), code, _type_of(tc, word, False), True, num.split("/")[0], tc.upper()
+            )
+        )
     spans = [(d.start, d.end) for d in out]
     for m in _windows(_YEARLY, text):
         if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
@@ -192,7 +214,9 @@ def find_codes(text: str) -> list[DocMention]:
     return out
 
 
-def find_documents(text: str, published: dt.date | None = None) -> tuple[list[DocMention], dict[str, Document]]:
+def find_documents(
+    text: str, published: dt.date | None = None
+) -> tuple[list[DocMention], dict[str, Document]]:
     """All document mentions (full codes and resolved short references) and the documents they name."""
     mentions = find_codes(text)
     spans = [(d.start, d.end) for d in mentions]
@@ -264,5 +288,5 @@ def _subject(s: str) -> str | None:
             return s[1:end].strip() or None
         s = s[1:]
     m = _SUBJECT_STOP.search(s[:400])
-    out = (s[: m.start()] if m else s[:300]).strip(" ,;:”\"")
+    out = (s[: m.start()] if m else s[:300]).strip(' ,;:”"')
     return out or None

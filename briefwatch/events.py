@@ -43,10 +43,10 @@ from briefwatch.patterns import (
     HELD_ONLY,
     ISSUANCE,
     KINDS,
-    NEG,
-    PLACE,
     MEMBERSHIP,
     MODAL,
+    NEG,
+    PLACE,
     RELAY,
     RETRO,
     SAME_DAY,
@@ -106,7 +106,9 @@ class Article:
     date_mentions: list[dates_mod.DateMention]
     ctx: Context
     gz: Gazetteer
-    doc_spans: list[tuple[int, int]] = field(default_factory=list)  # issue date + issuer + subject of each code
+    doc_spans: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # issue date + issuer + subject of each code
 
 
 def split_sentences(text: str, start: int) -> list[tuple[int, int, int]]:
@@ -152,8 +154,9 @@ def doc_tail_spans(text: str, mentions: list[DocMention]) -> list[tuple[int, int
     return spans
 
 
-
-def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list[Sentence], list[Section], dict[int, int]]:
+def _sections(
+    art: Article, sentences: list[tuple[int, int, int]]
+) -> tuple[list[Sentence], list[Section], dict[int, int]]:
     """Group paragraphs into roundup sections by header prefixes ("*Tại xã X:", "- Trước đó ngày ..., tại ...:")."""
     text, low = art.text, art.low
     sections = [Section([], None, -1)]
@@ -167,7 +170,9 @@ def _sections(art: Article, sentences: list[tuple[int, int, int]]) -> tuple[list
             m = re.match(r"^\s*([*\-+•–]\s*)?(.{0,150}?):\s", text[s : min(e, s + 160)])
             if m:
                 prefix = low[s + m.start(2) : s + m.end(2)].strip()
-                starts_ok = m.group(1) or re.match(r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix)
+                starts_ok = m.group(1) or re.match(
+                    r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix
+                )
                 units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
                 if starts_ok and units and not TRIGGER.search(prefix):
                     hdates = [d for d in art.date_mentions if s <= d.start < s + m.end(2)]
@@ -210,14 +215,15 @@ def _rank(m: Mention) -> int:
 
 
 def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
-    """"Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the last unit after "của" before the verb."""
+    """ "Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the last unit after "của" before the verb."""
     verb = re.compile(r"(?:đã )?(?:được tổ chức|diễn ra)").search(art.low, trig, s.end)
     if not verb:
         return []
     out = [
         m
         for m in art.unit_mentions
-        if trig <= m.start < verb.start() and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
+        if trig <= m.start < verb.start()
+        and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
     ]
     return out[-1:]
 
@@ -228,7 +234,9 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     low = art.low
     for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
-        if window.endswith(("việc ", "công tác ")):  # "việc quán triệt ...": a topic, not a report of a meeting
+        if window.endswith(
+            ("việc ", "công tác ")
+        ):  # "việc quán triệt ...": a topic, not a report of a meeting
             continue
         neg = NEG.search(window)
         if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
@@ -243,7 +251,10 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
             return t.start(), True
         if neg is None and any(t.start() - 2 <= m.end <= t.start() for m in art.unit_mentions):
-            return t.start(), True  # "<unit> sơ kết 1 năm thực hiện Chỉ thị ..." (subject right before the verb)
+            return (
+                t.start(),
+                True,
+            )  # "<unit> sơ kết 1 năm thực hiện Chỉ thị ..." (subject right before the verb)
         if neg is not None:
             return None
     h = HELD_ONLY.search(low, anchor, s.end)
@@ -346,7 +357,11 @@ def _attendees(text: str) -> int | None:
     for rx in (ATT[1], ATT[0]):
         for m in rx.finditer(text):
             val = _number(m.group(2), m.group(3))
-            if val is None or text[m.end() : m.end() + 1] == "%" or MEMBERSHIP.search(text[max(0, m.start() - 40) : m.start() + 4]):
+            if (
+                val is None
+                or text[m.end() : m.end() + 1] == "%"
+                or MEMBERSHIP.search(text[max(0, m.start() - 40) : m.start() + 4])
+            ):
                 continue
             return val
     return None
@@ -356,7 +371,9 @@ def _is_total(text: str) -> bool:
     return bool(ATT_TOTAL.search(text))
 
 
-def _frame_date(art: Article, s: Sentence, clause_start: int, trig: int, section: Section, prev: dt.date | None) -> dt.date | None:
+def _frame_date(
+    art: Article, s: Sentence, clause_start: int, trig: int, section: Section, prev: dt.date | None
+) -> dt.date | None:
     cands = [
         d
         for d in art.date_mentions
@@ -385,7 +402,9 @@ class _State:
         self.frames: list[Frame] = []
         self.open_by_section: dict[int, list[Frame]] = {}
         self.last: list[Frame] = []
-        self.umbrella: list[str] = []  # documents of a plural, unnamed subject's meetings ("các xã đã quán triệt X")
+        self.umbrella: list[
+            str
+        ] = []  # documents of a plural, unnamed subject's meetings ("các xã đã quán triệt X")
         self.umbrella_kind: str | None = None
         self.last_docs: list[str] = []  # documents of the latest meeting reported, a central one included
         self.last_date: dt.date | None = None  # and its date
@@ -427,7 +446,15 @@ def extract_events(art: Article) -> list[dict]:
     return _finish(st.frames)
 
 
-def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start: int, pos: tuple[int, bool], current: list[Frame]) -> bool:
+def _open(
+    art: Article,
+    st: _State,
+    s: Sentence,
+    section: Section,
+    clause_start: int,
+    pos: tuple[int, bool],
+    current: list[Frame],
+) -> bool:
     """Open (or extend) the frame(s) of an establishing sentence; False when it names no holder."""
     trig, has_trigger = pos
     holders = _holders(art, clause_start, trig) or _passive_holder(art, s, trig)
@@ -435,20 +462,36 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
         st.last_docs = _docs_between(art, trig, s.end, clauses=True) or st.last_docs
         st.last_date = _frame_date(art, s, clause_start, trig, section, None) or st.last_date
         return True
-    if current and holders and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders):
+    if (
+        current
+        and holders
+        and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders)
+    ):
         return False  # a speaker from another body at the open meeting
     first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
     generic = None
     for g in GENERIC.finditer(art.low, clause_start, trig):
-        if not any(m.start <= g.start() < m.end for m in art.unit_mentions if m.agency):  # "Đảng ủy Khối các cơ quan"
+        if not any(
+            m.start <= g.start() < m.end for m in art.unit_mentions if m.agency
+        ):  # "Đảng ủy Khối các cơ quan"
             generic = g
     genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
     bare = bool(holders) and all(h.short is None and not h.agency for h in holders)
-    listed = bool(holders) and generic is not None and generic.end() > holders[0].start  # "Đảng ủy các phường A, B, C"
-    if generic and (not holders or bare or listed or generic.start() > holders[-1].end or (genitive and generic.start() < holders[0].start)):
+    listed = (
+        bool(holders) and generic is not None and generic.end() > holders[0].start
+    )  # "Đảng ủy các phường A, B, C"
+    if generic and (
+        not holders
+        or bare
+        or listed
+        or generic.start() > holders[-1].end
+        or (genitive and generic.start() < holders[0].start)
+    ):
         # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup
         basis = BASIS_START.match(art.low, clause_start, trig)
-        docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(art, basis.end() if basis else clause_start, trig)
+        docs = _docs_between(art, trig, s.end, clauses=True) or _docs_between(
+            art, basis.end() if basis else clause_start, trig
+        )
         if docs and has_trigger:
             st.umbrella = st.umbrella or docs
             st.umbrella_kind = st.umbrella_kind or _kind(art.low[trig:first_doc])
@@ -462,8 +505,14 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     prev_date = st.last[0].date if st.last else None
     date = _frame_date(art, s, clause_start, trig, section, prev_date)
     if current and date is None and {u["unit"] for u in units} <= {f.units[0]["unit"] for f in current}:
-        return False  # the open meeting again ("Đồng chí Bí thư Đảng ủy phường quán triệt ..."): a continuation
-    bcd = [d for d in art.doc_mentions if clause_start <= d.start < trig and BCD.search(art.low[max(clause_start, d.start - 60) : d.start])]
+        return (
+            False  # the open meeting again ("Đồng chí Bí thư Đảng ủy phường quán triệt ..."): a continuation
+        )
+    bcd = [
+        d
+        for d in art.doc_mentions
+        if clause_start <= d.start < trig and BCD.search(art.low[max(clause_start, d.start - 60) : d.start])
+    ]
     docs = _docs_between(art, bcd[0].start if bcd else trig, s.end, clauses=True)
     if has_trigger:
         # "quán triệt hai Nghị quyết gắn với triển khai Kế hoạch số 21-KH/ĐU": the unnumbered reference first
@@ -478,7 +527,18 @@ def _open(art: Article, st: _State, s: Sentence, section: Section, clause_start:
     for u in units:
         f = _same_frame(current, u, date)
         if f is None:
-            f = Frame([u], s.section, len(st.frames), date or (st.last_date if relay else None), kind, [], att, relay, list(st.last_docs), s.start)
+            f = Frame(
+                [u],
+                s.section,
+                len(st.frames),
+                date or (st.last_date if relay else None),
+                kind,
+                [],
+                att,
+                relay,
+                list(st.last_docs),
+                s.start,
+            )
             st.frames.append(f)
         else:
             f.date = f.date or date
@@ -499,7 +559,11 @@ def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
     topic = VISIT_TOPIC.search(art.low, m.end(), s.end)
     if not topic:
         return False
-    units = [u for u in art.unit_mentions if m.end() - 5 <= u.start < topic.start() and not _in_spans(u.start, art.doc_spans)]
+    units = [
+        u
+        for u in art.unit_mentions
+        if m.end() - 5 <= u.start < topic.start() and not _in_spans(u.start, art.doc_spans)
+    ]
     docs = _docs_between(art, topic.start(), s.end)
     if not units or not docs:
         return False
@@ -521,7 +585,13 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
     if verb is not None:
         pre = seg[: verb.start()]
         retro = RETRO.search(pre) and not any(clause_start <= d.start < s.end for d in art.date_mentions)
-        if retro or ISSUANCE.search(seg) or pre.endswith("việc ") or (NEG.search(pre) and not CONT_START.match(seg)) or NEG.search(pre[-25:]):
+        if (
+            retro
+            or ISSUANCE.search(seg)
+            or pre.endswith("việc ")
+            or (NEG.search(pre) and not CONT_START.match(seg))
+            or NEG.search(pre[-25:])
+        ):
             verb = None
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
     kind = _kind(seg[verb.start() :]) if docs else None
@@ -573,7 +643,9 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
         f.add_docs(codes + own)
 
 
-def _resolve_all(art: Article, mentions: list[Mention], section: Section, near: Mention | None = None) -> list[dict]:
+def _resolve_all(
+    art: Article, mentions: list[Mention], section: Section, near: Mention | None = None
+) -> list[dict]:
     hint = _commune_hint(art, section, near)
     out: list[dict] = []
     for m in mentions:
@@ -615,7 +687,15 @@ def _finish(frames: list[Frame]) -> list[dict]:
     for f in frames:
         if not f.docs:
             continue
-        same = next((g for g in merged if g.units[0]["unit"] == f.units[0]["unit"] and (g.date is None or f.date is None or g.date == f.date)), None)
+        same = next(
+            (
+                g
+                for g in merged
+                if g.units[0]["unit"] == f.units[0]["unit"]
+                and (g.date is None or f.date is None or g.date == f.date)
+            ),
+            None,
+        )
         if same:
             same.add_docs(f.docs)
             same.date = same.date or f.date

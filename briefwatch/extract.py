@@ -63,7 +63,7 @@ _ISSUED_BY = re.compile(
 
 
 def _issue_dates_from_issuance(art: Article, docs: dict) -> None:
-    """"Ngày 15 tháng 3 năm 2024, Ban Thường vụ Tỉnh ủy ban hành Chỉ thị số 15-CT/TU": the date of the issuance
+    """ "Ngày 15 tháng 3 năm 2024, Ban Thường vụ Tỉnh ủy ban hành Chỉ thị số 15-CT/TU": the date of the issuance
     sentence is the document's issue date, when the code carries none."""
     for d in art.doc_mentions:
         doc = docs.get(d.code)

@@ -58,7 +58,9 @@ class Unit:
     def valid_on(self, day: dt.date | None) -> bool:
         if day is None:
             return True
-        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
     @property
     def level(self) -> str:
@@ -143,7 +145,17 @@ def build_units(db_file: Path | None = None) -> list[Unit]:
         in_new, in_old = p in new_provinces, p in legacy_provinces
         tw_new, tw_old = p in _TW_CITIES, p in _TW_CITIES_LEGACY
         if in_new and in_old and tw_new == tw_old:
-            units.append(_mk("thanh_pho_tw" if tw_new else "tinh", p, district=None, province=p, code="", valid_from=None, valid_to=None))
+            units.append(
+                _mk(
+                    "thanh_pho_tw" if tw_new else "tinh",
+                    p,
+                    district=None,
+                    province=p,
+                    code="",
+                    valid_from=None,
+                    valid_to=None,
+                )
+            )
             continue
         if in_old:
             t = "thanh_pho_tw" if tw_old else "tinh"
@@ -159,14 +171,42 @@ def build_units(db_file: Path | None = None) -> list[Unit]:
         if dist and (prov, dist) not in seen:
             seen.add((prov, dist))
             units.append(
-                _mk(_DISTRICT_TYPES.get(dtype, "huyen"), dist, district=None, province=prov, code=dcode or "", valid_from=None, valid_to=LEGACY_END)
+                _mk(
+                    _DISTRICT_TYPES.get(dtype, "huyen"),
+                    dist,
+                    district=None,
+                    province=prov,
+                    code=dcode or "",
+                    valid_from=None,
+                    valid_to=LEGACY_END,
+                )
             )
         if ward:
             units.append(
-                _mk(_WARD_TYPES.get(wtype, "xa"), ward, district=canon_tone(nfc(dist)), province=prov, code=wcode or "", valid_from=None, valid_to=LEGACY_END)
+                _mk(
+                    _WARD_TYPES.get(wtype, "xa"),
+                    ward,
+                    district=canon_tone(nfc(dist)),
+                    province=prov,
+                    code=wcode or "",
+                    valid_from=None,
+                    valid_to=LEGACY_END,
+                )
             )
-    for prov, ward, wtype, wcode in conn.execute("SELECT provinceShort, wardShort, wardType, wardCode FROM admin_units"):
-        units.append(_mk(_WARD_TYPES.get(wtype, "xa"), ward, district=None, province=prov, code=wcode or "", valid_from=REFORM, valid_to=None))
+    for prov, ward, wtype, wcode in conn.execute(
+        "SELECT provinceShort, wardShort, wardType, wardCode FROM admin_units"
+    ):
+        units.append(
+            _mk(
+                _WARD_TYPES.get(wtype, "xa"),
+                ward,
+                district=None,
+                province=prov,
+                code=wcode or "",
+                valid_from=REFORM,
+                valid_to=None,
+            )
+        )
     conn.close()
     return units
 

@@ -69,7 +69,11 @@ EMBED_GAP = re.compile(
 # a longer subject ending in "thực hiện <document>" (no briefing word, no clause break in between)
 EMBED_TAIL = re.compile(rf"(?:thực hiện|triển khai thực hiện)\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$")
 EMBED_BREAK = re.compile(
-    r"\n|[;.]\s|truyền đạt|gắn với|đồng thời|(?:và|,)\s+\d+\s+năm\s|" + TRIGGER.pattern + r"|(?<!\w)và\s+(?:" + _DOC_WORDS + r")"
+    r"\n|[;.]\s|truyền đạt|gắn với|đồng thời|(?:và|,)\s+\d+\s+năm\s|"
+    + TRIGGER.pattern
+    + r"|(?<!\w)và\s+(?:"
+    + _DOC_WORDS
+    + r")"
 )
 # an unnumbered reference to the article's document(s): "quán triệt Chỉ thị", "hai Nghị quyết", "Chỉ thị trên"
 BARE_DOC = re.compile(
@@ -86,7 +90,8 @@ ATT = [
         r"(?:(hơn|trên|gần|khoảng|xấp xỉ|hàng|gần\s+như)\s+)?(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
     ),
     re.compile(
-        r"(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
+        r"(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
+        + _PERSONS
         + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
     ),
 ]
@@ -104,7 +109,9 @@ KINDS = [
 RELAY = re.compile(r"tiếp cầu|tiếp sóng|điểm cầu")
 BCD = re.compile(rf"ban chỉ đạo(?:\s+thực hiện)?\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$")
 # a working visit reviewing a document at a unit: "làm việc với Đảng ủy xã Minh Trí về kết quả thực hiện ..."
-VISIT = re.compile(r"(?:làm việc với|làm việc tại|kiểm tra(?: việc| kết quả)?(?: thực hiện)?.{0,80}?tại|giám sát.{0,80}?tại)")
+VISIT = re.compile(
+    r"(?:làm việc với|làm việc tại|kiểm tra(?: việc| kết quả)?(?: thực hiện)?.{0,80}?tại|giám sát.{0,80}?tại)"
+)
 VISIT_TOPIC = re.compile(r"(?:kết quả|việc|tình hình)?\s*(?:thực hiện|triển khai)")
 SAME_DAY = re.compile(r"cùng ngày|cũng trong (?:sáng|chiều|ngày)")
 DEADLINE_BEFORE = re.compile(r"(?:đến|trước|chậm nhất|hạn|trong)\s+(?:ngày\s+)?$")

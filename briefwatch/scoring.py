@@ -45,7 +45,9 @@ def _best(ge: dict, pred_events: list[dict]) -> dict | None:
     if not cands:
         return None
     gd = ge.get("directives") or []
-    return max(cands, key=lambda pe: sum(any(code_match(g, d) for d in pe.get("directives") or []) for g in gd))
+    return max(
+        cands, key=lambda pe: sum(any(code_match(g, d) for d in pe.get("directives") or []) for g in gd)
+    )
 
 
 def score(gold: list[dict], pred: list[dict]) -> dict:
@@ -74,7 +76,9 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
         pcodes = [d["code"] for d in p.get("documents") or [] if d.get("code")]
         for gd in g.get("documents") or []:
             doc["gold"] += 1
-            pd = next((d for d in p.get("documents") or [] if code_match(gd["code"], d.get("code") or "")), None)
+            pd = next(
+                (d for d in p.get("documents") or [] if code_match(gd["code"], d.get("code") or "")), None
+            )
             if pd is None:
                 diffs.append(f"document missed: {gd['code']}")
                 continue
@@ -83,20 +87,33 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
                 doc["issued_gold"] += 1
                 doc["issued_ok"] += gd["issued"] == pd.get("issued")
         if missed or extra or diffs:
-            details.append({"id": g.get("id") or g.get("_file"), "missed": sorted(missed), "extra": sorted(extra),
-                            "fields": diffs, "pred_codes": pcodes})
+            details.append(
+                {
+                    "id": g.get("id") or g.get("_file"),
+                    "missed": sorted(missed),
+                    "extra": sorted(extra),
+                    "fields": diffs,
+                    "pred_codes": pcodes,
+                }
+            )
     P = tp / (tp + fp) if tp + fp else 0.0
     R = tp / (tp + fn) if tp + fn else 0.0
     F = 2 * P * R / (P + R) if P + R else 0.0
     m = max(sec["matched"], 1)
     return {
         "articles": len(gold),
-        "pair_tp": tp, "pair_fp": fp, "pair_fn": fn,
-        "precision": round(P, 3), "recall": round(R, 3), "f1": round(F, 3),
+        "pair_tp": tp,
+        "pair_fp": fp,
+        "pair_fn": fn,
+        "precision": round(P, 3),
+        "recall": round(R, 3),
+        "f1": round(F, 3),
         "article_acc": round((art[(True, True)] + art[(False, False)]) / max(len(gold), 1), 3),
         "matched_events": sec["matched"],
-        "date_acc": round(sec["date"] / m, 3), "kind_acc": round(sec["kind"] / m, 3),
-        "attendees_acc": round(sec["attendees"] / m, 3), "district_acc": round(sec["district"] / m, 3),
+        "date_acc": round(sec["date"] / m, 3),
+        "kind_acc": round(sec["kind"] / m, 3),
+        "attendees_acc": round(sec["attendees"] / m, 3),
+        "district_acc": round(sec["district"] / m, 3),
         "doc_recall": round(doc["found"] / max(doc["gold"], 1), 3),
         "doc_issued_acc": round(doc["issued_ok"] / max(doc["issued_gold"], 1), 3),
         "details": details,
@@ -119,6 +136,14 @@ def run(gold: list[dict], *, text_only: bool = False) -> list[dict]:
         if text_only:
             out.append(extract_article(g["text"]))
         else:
-            out.append(extract_article(g["text"], published=g.get("published"), title=g.get("title"), url=g.get("url"),
-                                       source=g.get("source"), home=g.get("home")))
+            out.append(
+                extract_article(
+                    g["text"],
+                    published=g.get("published"),
+                    title=g.get("title"),
+                    url=g.get("url"),
+                    source=g.get("source"),
+                    home=g.get("home"),
+                )
+            )
     return out

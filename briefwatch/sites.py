@@ -15,7 +15,14 @@ from urllib.parse import urlsplit
 from briefwatch.gazetteer import COMMUNE_LEVEL, DISTRICT_LEVEL, REFORM, Gazetteer
 from briefwatch.text import strip_marks
 
-_SLUG_TYPES = {"xa": ("xa",), "phuong": ("phuong",), "thi-tran": ("thi_tran",), "huyen": ("huyen",), "quan": ("quan",), "thi-xa": ("thi_xa",)}
+_SLUG_TYPES = {
+    "xa": ("xa",),
+    "phuong": ("phuong",),
+    "thi-tran": ("thi_tran",),
+    "huyen": ("huyen",),
+    "quan": ("quan",),
+    "thi-xa": ("thi_xa",),
+}
 
 
 def _ascii(s: str) -> str:
@@ -26,12 +33,20 @@ def _ascii(s: str) -> str:
 def _hanoi_index(gz: Gazetteer) -> dict[tuple[str, str], list]:
     idx: dict[tuple[str, str], list] = {}
     for u in gz.units(None, "Hà Nội"):
-        level = "district" if u.unit_type in DISTRICT_LEVEL else "commune" if u.unit_type in COMMUNE_LEVEL else "city"
+        level = (
+            "district"
+            if u.unit_type in DISTRICT_LEVEL
+            else "commune"
+            if u.unit_type in COMMUNE_LEVEL
+            else "city"
+        )
         idx.setdefault((level, _ascii(u.short)), []).append(u)
     return idx
 
 
-def home_from_url(url: str | None, source: str | None, published: dt.date | None, gz: Gazetteer) -> dict | None:
+def home_from_url(
+    url: str | None, source: str | None, published: dt.date | None, gz: Gazetteer
+) -> dict | None:
     """``{"district": ...}`` or ``{"unit": ...}`` for a Hanoi unit portal, else None."""
     host = urlsplit(url).hostname if url else None
     host = (host or source or "").lower()
@@ -54,7 +69,11 @@ def home_from_url(url: str | None, source: str | None, published: dt.date | None
         if pm:
             kind, slug = pm.group(1), pm.group(2).replace("-", "")
             level = "district" if kind in ("huyen", "quan", "thi-xa") else "commune"
-            cands = [u for u in idx.get((level, slug), []) if u.unit_type in _SLUG_TYPES[kind] and u.valid_on(published)]
+            cands = [
+                u
+                for u in idx.get((level, slug), [])
+                if u.unit_type in _SLUG_TYPES[kind] and u.valid_on(published)
+            ]
             if cands:
                 return {"district": cands[0].short} if level == "district" else {"unit": cands[0].name}
     return None

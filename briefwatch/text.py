@@ -46,7 +46,9 @@ def _build_tone_table() -> dict[str, str]:
 
 _TONE_TABLE = _build_tone_table()
 # on NFC text: o/u followed by a toned a/e/y that ends the syllable (not after q: "quý" keeps its tone)
-_TONE_NFC_RE = re.compile("(?<![qQ])[oOuU][" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])")
+_TONE_NFC_RE = re.compile(
+    "(?<![qQ])[oOuU][" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])"
+)
 
 
 def canon_tone(s: str) -> str:
@@ -100,10 +102,14 @@ def clean_text(s: str) -> str:
 
 
 _DROP_BLOCKS = re.compile(
-    r"<(script|style|noscript|nav|footer|header|form|head|template|svg|iframe|aside)\b[^>]*>.*?</\1\s*>", re.S | re.I
+    r"<(script|style|noscript|nav|footer|header|form|head|template|svg|iframe|aside)\b[^>]*>.*?</\1\s*>",
+    re.S | re.I,
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|time|article|section|blockquote|td|ul|ol|table|figcaption)\b[^>]*>", re.I)
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|time|article|section|blockquote|td|ul|ol|table|figcaption)\b[^>]*>",
+    re.I,
+)
 _ANY_TAG = re.compile(r"<[^>]{0,2000}>")
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.S | re.I)
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.S | re.I)

@@ -41,7 +41,9 @@ _TW_RE = "|".join(
     sorted((f"[{w[0]}{w[0].upper()}]{re.escape(w[1:])}" for w in _TYPE_WORDS), key=len, reverse=True)
 )
 # no IGNORECASE (slow on Unicode): the first letter in both cases, as written in running text
-_MENTION = re.compile(rf"(?<![\w.])((?:{_TW_RE}|TP\.?|XÃ|PHƯỜNG|HUYỆN|QUẬN|THỊ TRẤN|THỊ XÃ))(?![\w])(?!\s+viên)")
+_MENTION = re.compile(
+    rf"(?<![\w.])((?:{_TW_RE}|TP\.?|XÃ|PHƯỜNG|HUYỆN|QUẬN|THỊ TRẤN|THỊ XÃ))(?![\w])(?!\s+viên)"
+)
 # the same words on the lower-cased text, as plain literals: five times faster to scan; boundaries checked after
 _MENTION_LOW = re.compile("|".join(re.escape(w) for w in sorted(_TYPE_WORDS, key=len, reverse=True)))
 
@@ -54,7 +56,9 @@ def _type_words(text: str, low: str):
     n = len(low)
     for m in _MENTION_LOW.finditer(low):
         a, b = m.start(), m.end()
-        if (a and (low[a - 1].isalnum() or low[a - 1] in "._")) or (b < n and (low[b].isalnum() or low[b] == "_")):
+        if (a and (low[a - 1].isalnum() or low[a - 1] in "._")) or (
+            b < n and (low[b].isalnum() or low[b] == "_")
+        ):
             continue
         word = m.group(0)
         if word.startswith("tp") and not text.startswith("TP", a):
@@ -62,11 +66,37 @@ def _type_words(text: str, low: str):
         if low.startswith(" viên", b):
             continue
         yield a, b, word
+
+
 _NAME_TOKEN = re.compile(r"\s*([^\W_][\w]*)")
-_STOP_NAME = {"Đảng", "UBND", "HĐND", "MTTQ", "Ủy", "Huyện", "Quận", "Thị", "Thành", "Tỉnh", "Xã", "Phường", "Ban", "Chi", "Sáng", "Chiều", "Ngày", "Hội", "Đồng"}
+_STOP_NAME = {
+    "Đảng",
+    "UBND",
+    "HĐND",
+    "MTTQ",
+    "Ủy",
+    "Huyện",
+    "Quận",
+    "Thị",
+    "Thành",
+    "Tỉnh",
+    "Xã",
+    "Phường",
+    "Ban",
+    "Chi",
+    "Sáng",
+    "Chiều",
+    "Ngày",
+    "Hội",
+    "Đồng",
+}
 # a commune-level type word with no name counts as a (bare) mention only after one of these
-_BARE_OK = re.compile(r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$")
-_CENTRAL = re.compile(r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng")
+_BARE_OK = re.compile(
+    r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$"
+)
+_CENTRAL = re.compile(
+    r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng"
+)
 # non-territorial units (capitals matter): bloc Party committees and city departments
 _KHOI = re.compile(
     r"(?:Đảng ủy|Đảng bộ) Khối((?: (?:các|cơ|quan|[Dd]oanh|nghiệp|[A-ZĐ]\w*)){1,5}?) (?:[Tt]hành phố|TP\.?)(?: Hà Nội)?(?!\w)"
@@ -113,7 +143,9 @@ class Mention:
         return "province"
 
 
-def _read_name(text: str, pos: int, gz: Gazetteer, types: tuple[str, ...], strict: bool = False) -> tuple[str | None, int]:
+def _read_name(
+    text: str, pos: int, gz: Gazetteer, types: tuple[str, ...], strict: bool = False
+) -> tuple[str | None, int]:
     """The proper name after a type word: the longest run of capitalised words (or a number) that the
     gazetteer knows for these types, else the run itself (cut at words that start another name)."""
     toks: list[tuple[str, int]] = []
@@ -157,7 +189,9 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
         if name is None:
             if word in _COMMITTEES:
                 out.append(Mention(start, mend, word, types, None))
-            elif types[0] in COMMUNE_LEVEL + DISTRICT_LEVEL and _BARE_OK.search(text[max(0, start - 30) : start]):
+            elif types[0] in COMMUNE_LEVEL + DISTRICT_LEVEL and _BARE_OK.search(
+                text[max(0, start - 30) : start]
+            ):
                 out.append(Mention(start, mend, word, types, None))
             continue
         if word in ("thành phố", "tp", "tp.") and key(name) in ("thủ đô",):
@@ -179,7 +213,9 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
             pos = end2
     agencies: list[Mention] = []
 
-    def starts_word(m: re.Match) -> bool:  # the patterns start with a literal (fast scan): check the boundary here
+    def starts_word(
+        m: re.Match,
+    ) -> bool:  # the patterns start with a literal (fast scan): check the boundary here
         return m.start() == 0 or not text[m.start() - 1].isalnum()
 
     for m in filter(starts_word, _KHOI.finditer(text)):
@@ -198,7 +234,11 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
             agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
     # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
     for a in agencies:
-        longer = [b.agency for b in agencies if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)]
+        longer = [
+            b.agency
+            for b in agencies
+            if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)
+        ]
         if longer:
             a.agency = a.short = max(longer, key=len)
     # a territorial word inside an agency's name ("Đảng ủy Khối Doanh nghiệp thành phố Hà Nội") is not a unit
@@ -239,7 +279,12 @@ def _province_names(gz: Gazetteer) -> frozenset[str]:
 
 
 def build_context(
-    mentions: list[Mention], gz: Gazetteer, era: dt.date | None, home: dict | None, title: str | None, text: str | None = None
+    mentions: list[Mention],
+    gz: Gazetteer,
+    era: dt.date | None,
+    home: dict | None,
+    title: str | None,
+    text: str | None = None,
 ) -> Context:
     ctx = Context(era, Counter(), {}, {}, Counter(), {})
     for mn in mentions:
@@ -296,14 +341,26 @@ def build_context(
         if unit:
             m = re.match(r"(?i)\s*(xã|phường|thị trấn|đặc khu)\s+(.+)", canon_tone(nfc(unit)))
             if m:
-                cands = gz.find(m.group(2), types=_TYPE_WORDS[m.group(1).lower()], on=era, district=ctx.home_district, province=ctx.home_province or "Hà Nội")
-                cands = cands or gz.find(m.group(2), types=_TYPE_WORDS[m.group(1).lower()], province=ctx.home_province or "Hà Nội")
+                cands = gz.find(
+                    m.group(2),
+                    types=_TYPE_WORDS[m.group(1).lower()],
+                    on=era,
+                    district=ctx.home_district,
+                    province=ctx.home_province or "Hà Nội",
+                )
+                cands = cands or gz.find(
+                    m.group(2), types=_TYPE_WORDS[m.group(1).lower()], province=ctx.home_province or "Hà Nội"
+                )
                 if cands:
                     ctx.home_unit = cands[0]
     for mn in mentions:
         # "các phường Nhật Tân, Quảng An, Tứ Liên": the district they share tells a bare "Quận ủy"
         if mn.level == "commune" and mn.short:
-            cands = [c for c in gz.find(mn.short, types=mn.types, province=ctx.main_province() or "Hà Nội") if c.district]
+            cands = [
+                c
+                for c in gz.find(mn.short, types=mn.types, province=ctx.main_province() or "Hà Nội")
+                if c.district
+            ]
             for c in cands:
                 k = key(c.district)
                 ctx.inferred[k] += 1 / len(cands)
@@ -325,7 +382,9 @@ def build_context(
     return ctx
 
 
-def resolve(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None = None) -> dict | None:
+def resolve(
+    mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None = None
+) -> dict | None:
     """The event-unit fields of a mention: {unit, unit_type, district, province}, or None if unknown."""
     if mn.agency:
         named = [p for p in gz.province_names if mn.agency.endswith(" " + p)]
@@ -346,7 +405,12 @@ def resolve(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commun
         district = None
         if t in COMMUNE_LEVEL and len(ctx.districts) == 1:
             district = ctx.district_names[next(iter(ctx.districts))]
-        return {"unit": f"{TYPE_WORDS[t]} {canon_tone(mn.short)}", "unit_type": t, "district": district, "province": prov_ctx}
+        return {
+            "unit": f"{TYPE_WORDS[t]} {canon_tone(mn.short)}",
+            "unit_type": t,
+            "district": district,
+            "province": prov_ctx,
+        }
     if cands[0].unit_type in COMMUNE_LEVEL:
         told = [c for c in cands if c.district and key(c.district) in ctx.districts]
         if told:
@@ -356,7 +420,9 @@ def resolve(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commun
         return _fields(cands[0], district=None, province=cands[0].province if len(provs) == 1 else prov_ctx)
     if len(cands) > 1:
         # same name in several provinces / types: the one of the article's province, else a district
-        cands.sort(key=lambda c: (key(c.province) != key(prov_ctx or "Hà Nội"), c.unit_type not in DISTRICT_LEVEL))
+        cands.sort(
+            key=lambda c: (key(c.province) != key(prov_ctx or "Hà Nội"), c.unit_type not in DISTRICT_LEVEL)
+        )
     return _fields(cands[0], district=None)
 
 
@@ -365,7 +431,9 @@ def _fields(u: Unit, *, district: str | None, province: str | None = None) -> di
     return {"unit": u.name, "unit_type": ut, "district": district, "province": province or u.province}
 
 
-def _resolve_bare(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None) -> dict | None:
+def _resolve_bare(
+    mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None
+) -> dict | None:
     t = mn.types[0]
     if t in COMMUNE_LEVEL:
         u = commune_hint or ctx.home_unit
@@ -379,16 +447,20 @@ def _resolve_bare(mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, 
         if not ds:
             return None
         k = ds[0][0]
-        cands = gz.find(ctx.district_names[k], types=mn.types, province=ctx.main_province() or "Hà Nội") or gz.find(
-            ctx.district_names[k], types=mn.types
-        )
+        cands = gz.find(
+            ctx.district_names[k], types=mn.types, province=ctx.main_province() or "Hà Nội"
+        ) or gz.find(ctx.district_names[k], types=mn.types)
         return _fields(cands[0], district=None) if cands else None
     # Thành ủy / Tỉnh ủy with no name: the article's province (Hà Nội when nothing else is said)
     prov = ctx.main_province() or "Hà Nội"
     cands = [c for c in gz.find(prov, types=("tinh", "thanh_pho_tw"), on=on) if c.unit_type in mn.types]
     if not cands and mn.word == "thành ủy":
         # a provincial city's committee in a province article
-        ds = [(k, n) for k, n in ctx.districts.most_common() if ctx.district_types.get(k) == "thanh_pho_thuoc_tinh"]
+        ds = [
+            (k, n)
+            for k, n in ctx.districts.most_common()
+            if ctx.district_types.get(k) == "thanh_pho_thuoc_tinh"
+        ]
         if ds:
             c2 = gz.find(ctx.district_names[ds[0][0]], types=("thanh_pho_thuoc_tinh",))
             return _fields(c2[0], district=None) if c2 else None

@@ -16,7 +16,9 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BRIEFWATCH_DB") or DEFAULT_DB)
 
 
-def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+def open_db(
+    path: str | os.PathLike | None = None, *, migrate: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
     """Connect with WAL, a 30 s busy timeout, foreign keys and synchronous=NORMAL; apply pending migrations.
 
     ``path=":memory:"`` gives an in-memory database (unit tests).

@@ -19,7 +19,7 @@ def _process(rec: dict) -> dict:
         raise ValueError("the article needs a 'text' or 'html' string")
     home = rec.get("home")
     if home is not None and not isinstance(home, dict):
-        raise ValueError("'home' must be an object such as {\"district\": \"Mê Linh\"}")
+        raise ValueError('\'home\' must be an object such as {"district": "Mê Linh"}')
     return extract_article(
         text if isinstance(text, str) else None,
         html if isinstance(html, str) else None,
@@ -62,8 +62,6 @@ def extract_cmd(files: tuple[Path, ...]) -> None:
             out = {"error": f"line {n}: {type(exc).__name__}: {exc}"}
         _emit(out)
         sys.stdout.flush()
-
-
 
 
 @click.command("score")

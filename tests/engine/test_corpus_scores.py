@@ -38,10 +38,36 @@ def test_score_cli_prints_the_metrics():
 
 
 def test_scorer_counts_partial_codes_and_tone_placement():
-    gold = [{"events": [{"unit": "xã Hòa Bình", "directives": ["24-CT"], "date": None, "kind": "quan_triet",
-                         "attendees": None, "district": None}], "documents": []}]
-    pred = [{"events": [{"unit": "Xã Hoà Bình", "directives": ["24-CT/TU", "25-CT/TU"], "date": None,
-                         "kind": "quan_triet", "attendees": None, "district": None}], "documents": []}]
+    gold = [
+        {
+            "events": [
+                {
+                    "unit": "xã Hòa Bình",
+                    "directives": ["24-CT"],
+                    "date": None,
+                    "kind": "quan_triet",
+                    "attendees": None,
+                    "district": None,
+                }
+            ],
+            "documents": [],
+        }
+    ]
+    pred = [
+        {
+            "events": [
+                {
+                    "unit": "Xã Hoà Bình",
+                    "directives": ["24-CT/TU", "25-CT/TU"],
+                    "date": None,
+                    "kind": "quan_triet",
+                    "attendees": None,
+                    "district": None,
+                }
+            ],
+            "documents": [],
+        }
+    ]
     res = scoring.score(gold, pred)
     assert (res["pair_tp"], res["pair_fp"], res["pair_fn"]) == (1, 1, 0)
     assert res["precision"] == 0.5 and res["recall"] == 1.0

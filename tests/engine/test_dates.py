@@ -39,7 +39,9 @@ def test_event_date_forms():
 
 
 def test_codes_and_numbers_are_not_dates():
-    assert find_dates("Chỉ thị số 24-CT/TU và Kế hoạch 215/KH-UBND, 1.200 đảng viên, nhiệm kỳ 2020-2025") == []
+    assert (
+        find_dates("Chỉ thị số 24-CT/TU và Kế hoạch 215/KH-UBND, 1.200 đảng viên, nhiệm kỳ 2020-2025") == []
+    )
 
 
 def test_year_rule():

@@ -8,10 +8,28 @@ def codes(text):
 
 
 def test_party_and_government_codes():
-    got, docs = codes("Chỉ thị số 24-CT/TU, Nghị quyết 57-NQ/TW, Kế hoạch số 133-KH/QU, Kế hoạch 195-KH/ĐU, "
-                      "Chương trình 03-CTr/TU, Kế hoạch số 215/KH-UBND, Nghị quyết 1286/NQ-UBTVQH15")
-    assert got == ["24-CT/TU", "57-NQ/TW", "133-KH/QU", "195-KH/ĐU", "03-CTR/TU", "215/KH-UBND", "1286/NQ-UBTVQH15"]
-    assert [docs[c].type for c in got] == ["chi_thi", "nghi_quyet", "ke_hoach", "ke_hoach", "chuong_trinh", "ke_hoach", "nghi_quyet"]
+    got, docs = codes(
+        "Chỉ thị số 24-CT/TU, Nghị quyết 57-NQ/TW, Kế hoạch số 133-KH/QU, Kế hoạch 195-KH/ĐU, "
+        "Chương trình 03-CTr/TU, Kế hoạch số 215/KH-UBND, Nghị quyết 1286/NQ-UBTVQH15"
+    )
+    assert got == [
+        "24-CT/TU",
+        "57-NQ/TW",
+        "133-KH/QU",
+        "195-KH/ĐU",
+        "03-CTR/TU",
+        "215/KH-UBND",
+        "1286/NQ-UBTVQH15",
+    ]
+    assert [docs[c].type for c in got] == [
+        "chi_thi",
+        "nghi_quyet",
+        "ke_hoach",
+        "ke_hoach",
+        "chuong_trinh",
+        "ke_hoach",
+        "nghi_quyet",
+    ]
 
 
 def test_odd_spacing_and_dashes():
@@ -20,7 +38,9 @@ def test_odd_spacing_and_dashes():
 
 
 def test_short_references_resolve_to_full_codes():
-    got, _ = codes("quán triệt Chỉ thị số 24-CT/TU. Nội dung Chỉ thị 24 và Chỉ thị 25 của Thành ủy; Nghị quyết số 18")
+    got, _ = codes(
+        "quán triệt Chỉ thị số 24-CT/TU. Nội dung Chỉ thị 24 và Chỉ thị 25 của Thành ủy; Nghị quyết số 18"
+    )
     assert got == ["24-CT/TU", "24-CT/TU", "25-CT", "18-NQ"]
 
 
@@ -30,8 +50,10 @@ def test_short_reference_lists_and_non_references():
 
 
 def test_issue_date_issuer_subject():
-    _, docs = codes("quán triệt Chỉ thị số 24-CT/TU, ngày 07/8/2023 của Ban Thường vụ Thành ủy Hà Nội về tăng cường "
-                    "kỷ cương, kỷ luật và trách nhiệm giải quyết công việc và quán triệt Chỉ thị số 25-CT/TU")
+    _, docs = codes(
+        "quán triệt Chỉ thị số 24-CT/TU, ngày 07/8/2023 của Ban Thường vụ Thành ủy Hà Nội về tăng cường "
+        "kỷ cương, kỷ luật và trách nhiệm giải quyết công việc và quán triệt Chỉ thị số 25-CT/TU"
+    )
     d = docs["24-CT/TU"]
     assert d.issued == "2023-08-07"
     assert d.issuer == "Ban Thường vụ Thành ủy Hà Nội"
@@ -40,7 +62,7 @@ def test_issue_date_issuer_subject():
 
 
 def test_issue_date_in_words_and_quoted_subject():
-    _, docs = codes('Nghị quyết 15-NQ/TU ngày 7 tháng 8 năm 2017 về “Xây dựng tổ chức cơ sở Đảng”.')
+    _, docs = codes("Nghị quyết 15-NQ/TU ngày 7 tháng 8 năm 2017 về “Xây dựng tổ chức cơ sở Đảng”.")
     assert docs["15-NQ/TU"].issued == "2017-08-07"
     assert docs["15-NQ/TU"].subject == "Xây dựng tổ chức cơ sở Đảng"
 

@@ -44,6 +44,8 @@ def test_clean_text_drops_captions_markup_and_cdata():
 
 
 def test_html_to_text_keeps_paragraphs_and_title():
-    text, title = html_to_text("<html><head><title>T</title></head><body><h1>Tiêu đề</h1><p>Câu một.</p><p>Câu hai.</p><script>x=1</script></body></html>")
+    text, title = html_to_text(
+        "<html><head><title>T</title></head><body><h1>Tiêu đề</h1><p>Câu một.</p><p>Câu hai.</p><script>x=1</script></body></html>"
+    )
     assert title == "Tiêu đề"
     assert text.split("\n") == ["Tiêu đề", "Câu một.", "Câu hai."]

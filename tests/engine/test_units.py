@@ -34,12 +34,22 @@ def mentions(gz, text):
 
 
 def test_mention_forms(gz):
-    assert mentions(gz, "Đảng bộ xã Đại Thịnh và Ban Thường vụ Quận ủy") == [("xã", "Đại Thịnh"), ("quận ủy", None)]
+    assert mentions(gz, "Đảng bộ xã Đại Thịnh và Ban Thường vụ Quận ủy") == [
+        ("xã", "Đại Thịnh"),
+        ("quận ủy", None),
+    ]
     assert mentions(gz, "Huyện uỷ Phú Xuyên, Thị ủy Sơn Tây, Đảng ủy phường tổ chức") == [
-        ("huyện ủy", "Phú Xuyên"), ("thị ủy", "Sơn Tây"), ("phường", None)]
+        ("huyện ủy", "Phú Xuyên"),
+        ("thị ủy", "Sơn Tây"),
+        ("phường", None),
+    ]
     assert mentions(gz, "Phó Bí thư Thành ủy Nguyễn Văn Phong") == [("thành ủy", None)]
     assert mentions(gz, "Huyện ủy viên") == []
-    assert mentions(gz, "các xã Tiền Phong, Đại Thịnh và Văn Khê") == [("xã", "Tiền Phong"), ("xã", "Đại Thịnh"), ("xã", "Văn Khê")]
+    assert mentions(gz, "các xã Tiền Phong, Đại Thịnh và Văn Khê") == [
+        ("xã", "Tiền Phong"),
+        ("xã", "Đại Thịnh"),
+        ("xã", "Văn Khê"),
+    ]
 
 
 def test_agency_mentions(gz):
