@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from briefwatch.docs import TYPE_CODES
 from briefwatch.text import key
 
 _SPACES = re.compile(r"\s+")
@@ -55,20 +56,8 @@ def partial_of(code: str) -> str | None:
     return f"{m.group(1)}-{m.group(2)}" if m and m.group(3) else None
 
 
-# documents.type words (ANNOTATION.md) and the abbreviations used in codes and in alerts.yaml
-TYPE_ABBREV = {
-    "chi_thi": "CT",
-    "nghi_quyet": "NQ",
-    "ket_luan": "KL",
-    "ke_hoach": "KH",
-    "quy_dinh": "QĐ",
-    "quyet_dinh": "QĐ",
-    "huong_dan": "HD",
-    "thong_bao": "TB",
-    "chuong_trinh": "CTR",
-    "thong_tri": "TT",
-    "de_an": "ĐA",
-}
+# documents.type words (ANNOTATION.md) → the abbreviations used in codes and in alerts.yaml: the engine's table
+TYPE_ABBREV = TYPE_CODES
 
 
 def type_abbrev(t: str) -> str:

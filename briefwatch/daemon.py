@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from briefwatch.health import _iso, _ts
+
 log = logging.getLogger("briefwatch.daemon")
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -184,17 +186,6 @@ def next_due(
     if last_start is None or interrupted:
         return now
     return next_after(schedule, tz, last_start)
-
-
-def _ts(s: str | None) -> dt.datetime | None:
-    if not s:
-        return None
-    t = dt.datetime.fromisoformat(s)
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _interrupted(status: str | None, stats: str | None) -> bool:

@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from briefwatch.commands import iso_date
+
 
 def _db(ctx: click.Context):
     from db.connect import open_db
@@ -28,13 +30,6 @@ def _rules(ctx: click.Context, *, quiet: bool = False):
     return rules
 
 
-def _date(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
 def _now_for(as_of: dt.date | None) -> dt.datetime:
@@ -56,7 +51,7 @@ def alerts_group() -> None:
 
 @alerts_group.command("evaluate")
 @click.option(
-    "--as-of", "as_of", callback=_date, help="Evaluate as on this date (YYYY-MM-DD); default today."
+    "--as-of", "as_of", callback=iso_date, help="Evaluate as on this date (YYYY-MM-DD); default today."
 )
 @click.option("--send/--no-send", default=False, help="Send the outbox right after.")
 @click.pass_context
@@ -161,7 +156,7 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
 @click.option("--unit", help="Unit name (default: every unit of the document).")
 @click.option("--district", help="Disambiguates a unit name found in several districts.")
 @click.option("--rule", help="Only this rule (default: every rule).")
-@click.option("--until", callback=_date, help="Silence until this date (exclusive); default: for good.")
+@click.option("--until", callback=iso_date, help="Silence until this date (exclusive); default: for good.")
 @click.option("--reason", required=True)
 @click.pass_context
 def silence_cmd(ctx: click.Context, document, unit, district, rule, until, reason) -> None:
@@ -224,7 +219,7 @@ def directives_group() -> None:
 
 @directives_group.command("add")
 @click.argument("code")
-@click.option("--issued", callback=_date, help="Issue date (YYYY-MM-DD); corrects the extracted one.")
+@click.option("--issued", callback=iso_date, help="Issue date (YYYY-MM-DD); corrects the extracted one.")
 @click.option("--title", help="Title / subject.")
 @click.option("--type", "type_", help="chi_thi, nghi_quyet, ket_luan, ke_hoach, ...")
 @click.option("--issuer")

@@ -11,14 +11,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from briefwatch.commands import iso_date
 
-def _date(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
@@ -34,7 +28,7 @@ def _settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.command("run")
 @click.option("--once", is_flag=True, help="Run every due job once (crawls, then alerts), then exit.")
 @click.option("--all", "force", is_flag=True, help="With --once: every job, due or not.")
-@click.option("--as-of", "as_of", callback=_date, help="Alerts: evaluate as on this date (default: today).")
+@click.option("--as-of", "as_of", callback=iso_date, help="Alerts: evaluate as on this date (default: today).")
 @click.option(
     "--timeout", type=float, help="Seconds allowed per crawl (env BRIEFWATCH_CRAWL_TIMEOUT, default 1800)."
 )
@@ -98,19 +92,9 @@ def run_cmd(ctx: click.Context, once, force, as_of, timeout, max_crawls, jitter,
 
 
 def _brief(out: dict) -> dict:
-    keys = (
-        "source",
-        "run_id",
-        "status",
-        "requests",
-        "new_articles",
-        "events",
-        "errors",
-        "fallback_share",
-        "seconds",
-        "error",
-        "reason",
-    )
+    from briefwatch.commands.crawl import SUMMARY_KEYS
+
+    keys = (*SUMMARY_KEYS, "seconds", "error", "reason")
     alerts = out.get("alerts")
     return {
         "due": out["due"],
