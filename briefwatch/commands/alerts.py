@@ -30,8 +30,6 @@ def _rules(ctx: click.Context, *, quiet: bool = False):
     return rules
 
 
-
-
 def _now_for(as_of: dt.date | None) -> dt.datetime:
     """The timestamp of a run: now, or the end of the --as-of day when replaying a date."""
     now = dt.datetime.now(dt.UTC)

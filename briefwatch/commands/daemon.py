@@ -14,7 +14,6 @@ import click
 from briefwatch.commands import iso_date
 
 
-
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for s in values:
@@ -28,7 +27,9 @@ def _settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.command("run")
 @click.option("--once", is_flag=True, help="Run every due job once (crawls, then alerts), then exit.")
 @click.option("--all", "force", is_flag=True, help="With --once: every job, due or not.")
-@click.option("--as-of", "as_of", callback=iso_date, help="Alerts: evaluate as on this date (default: today).")
+@click.option(
+    "--as-of", "as_of", callback=iso_date, help="Alerts: evaluate as on this date (default: today)."
+)
 @click.option(
     "--timeout", type=float, help="Seconds allowed per crawl (env BRIEFWATCH_CRAWL_TIMEOUT, default 1800)."
 )
