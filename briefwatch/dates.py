@@ -137,3 +137,42 @@ def to_date(value: dt.date | str | None) -> dt.date | None:
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     return None
+
+
+class DateIndex:
+    """The date mentions of a text, found line by line on demand (most lines never need it)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts: list[int] = [0]
+        pos = text.find("\n")
+        while pos != -1:
+            self.starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        self._lines: dict[int, list[DateMention]] = {}
+
+    def _line(self, i: int) -> list[DateMention]:
+        got = self._lines.get(i)
+        if got is None:
+            a = self.starts[i]
+            b = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+            got = [
+                DateMention(d.start + a, d.end + a, d.day, d.month, d.year)
+                for d in find_dates(self.text[a:b])
+            ]
+            self._lines[i] = got
+        return got
+
+    def between(self, a: int, b: int) -> list[DateMention]:
+        """Mentions starting in [a, b), in order."""
+        import bisect
+
+        i = max(bisect.bisect_right(self.starts, a) - 1, 0)
+        out: list[DateMention] = []
+        while i < len(self.starts) and self.starts[i] < b:
+            out += [d for d in self._line(i) if a <= d.start < b]
+            i += 1
+        return out
+
+    def all(self) -> list[DateMention]:
+        return self.between(0, len(self.text))

@@ -151,11 +151,21 @@ def _type_of(type_code: str, word: str | None, party: bool) -> str:
     return word or "other"
 
 
-def _windows(pat: re.Pattern, text: str):
-    """Matches of ``pat`` (every code has a slash) searched only around slashes: much faster on long texts."""
+_CODE_SLASH = re.compile(r"[A-ZĐƯa-zđ]\s*/|/\s*[A-ZĐƯ]|/\d{4}/")
+
+
+def _code_slashes(text: str) -> list[int]:
+    """Positions of the slashes that can belong to a code: a letter on one side ("CT/TU", "215/KH-UBND") or a
+    year between two slashes ("119/2020/QH14"); the slashes of dates ("29/9/2023") are skipped."""
+    return [m.start() + m.group(0).index("/") for m in _CODE_SLASH.finditer(text)]
+
+
+def _windows(pat: re.Pattern, text: str, slashes: list[int]):
+    """Matches of ``pat`` (every code has a slash) searched only around those slashes: much faster."""
     last = 0
-    pos = text.find("/")
-    while pos != -1:
+    for pos in slashes:
+        if pos < last:
+            continue
         lo = max(last, pos - 24)
         m = pat.search(text, lo, min(len(text), pos + 40))
         while m and m.start() <= pos + 1:
@@ -163,15 +173,15 @@ def _windows(pat: re.Pattern, text: str):
                 yield m
                 last = m.end()
             m = pat.search(text, m.end(), min(len(text), pos + 40))
-        pos = text.find("/", max(pos + 1, last))
 
 
 def find_codes(text: str) -> list[DocMention]:
     """Full written codes, in order."""
     out: list[DocMention] = []
-    if "/" not in text:
+    slashes = _code_slashes(text) if "/" in text else []
+    if not slashes:
         return out
-    for m in _windows(_PARTY, text):
+    for m in _windows(_PARTY, text, slashes):
         num, tc, iss = m.group(1), m.group(2), m.group(3)
         if tc.upper() not in _CODE_TYPES and not _word_before(text, m.start()):
             continue
@@ -188,7 +198,7 @@ def find_codes(text: str) -> list[DocMention]:
             )
         )
     spans = [(d.start, d.end) for d in out]
-    for m in _windows(_GOV, text):
+    for m in _windows(_GOV, text, slashes):
         if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
             continue
         num, tc, iss = m.group(1), m.group(2), m.group(3)
@@ -202,7 +212,7 @@ def find_codes(text: str) -> list[DocMention]:
             )
         )
     spans = [(d.start, d.end) for d in out]
-    for m in _windows(_YEARLY, text):
+    for m in _windows(_YEARLY, text, slashes):
         if any(not (m.end() <= s or m.start() >= e) for s, e in spans):
             continue
         word = _word_before(text, m.start())

@@ -23,8 +23,9 @@ from briefwatch import dates as dates_mod
 from briefwatch.docs import _ISSUE_DATE, _ISSUER, _SUBJECT_START, DocMention, _subject
 from briefwatch.gazetteer import COMMUNE_LEVEL, Gazetteer, Unit
 from briefwatch.patterns import (
-    ATT,
-    ATT_TOTAL,
+    ATT_PREP_BEFORE,
+    ATT_PRESENT_AFTER,
+    ATT_TOTAL_BEFORE,
     BARE_DOC,
     BASIS_BEFORE,
     BASIS_START,
@@ -46,7 +47,9 @@ from briefwatch.patterns import (
     MEMBERSHIP,
     MODAL,
     NEG,
+    NUM_PERSONS,
     PLACE,
+    QUALIFIER,
     RELAY,
     RETRO,
     SAME_DAY,
@@ -103,7 +106,7 @@ class Article:
     body_start: int
     doc_mentions: list[DocMention]
     unit_mentions: list[Mention]
-    date_mentions: list[dates_mod.DateMention]
+    dates: dates_mod.DateIndex
     ctx: Context
     gz: Gazetteer
     doc_spans: list[tuple[int, int]] = field(
@@ -175,7 +178,7 @@ def _sections(
                 )
                 units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
                 if starts_ok and units and not TRIGGER.search(prefix):
-                    hdates = [d for d in art.date_mentions if s <= d.start < s + m.end(2)]
+                    hdates = art.dates.between(s, s + m.end(2))
                     sections.append(Section(units, hdates[0] if hdates else None, para))
                     cur = len(sections) - 1
                     header_end[len(out)] = s + m.end()
@@ -241,7 +244,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         neg = NEG.search(window)
         if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
             return None
-        if RETRO.search(window) and not any(anchor <= d.start < s.end for d in art.date_mentions):
+        if RETRO.search(window) and not art.dates.between(anchor, s.end):
             return None
         held = HELD.search(window)
         if held and (neg is None or held.start() < neg.start()):
@@ -264,7 +267,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
 
 
 def _starts_dated(art: Article, clause_start: int) -> bool:
-    for d in art.date_mentions:
+    for d in art.dates.between(clause_start, clause_start + 40):
         if clause_start <= d.start < clause_start + 40:
             return not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
     return False
@@ -346,29 +349,38 @@ def _number(num: str, unit: str | None) -> int | None:
     return val
 
 
+def _attendance(text: str) -> tuple[int | None, bool]:
+    """(attendees, is a total) a (lower-cased) passage states. A total over all sites wins; then an explicit
+    attendance ("250 đảng viên dự hội nghị"); then a "cho/với N người" phrase; never a membership count
+    ("31 chi bộ với 610 đảng viên") or a number of sites."""
+    present = prep = None
+    for m in NUM_PERSONS.finditer(text):
+        if m.start() and text[m.start() - 1] in "0123456789.,/":
+            continue
+        val = _number(m.group(1), m.group(2))
+        if not val:
+            continue
+        before = text[max(0, m.start() - 100) : m.start()]
+        if ATT_TOTAL_BEFORE.search(before) and (m.group(3) is None or m.group(3) == "lượt"):
+            return val, True
+        if m.group(3):  # "lượt" counts only in a total
+            continue
+        core = QUALIFIER.sub("", before)
+        if MEMBERSHIP.search(core[-40:]):
+            continue
+        if present is None and ATT_PRESENT_AFTER.match(text, m.end()):
+            present = val
+        if prep is None and ATT_PREP_BEFORE.search(before):
+            prep = val
+    return (present if present is not None else prep), False
+
+
 def _attendees(text: str) -> int | None:
-    """The number of attendees a (lower-cased) passage states; a total over all sites wins."""
-    if not DIGIT.search(text):
-        return None
-    m = ATT_TOTAL.search(text)
-    if m and (val := _number(m.group(2), m.group(3))):
-        return val
-    # an explicit attendance ("250 đảng viên dự hội nghị") over a "cho/với N" phrase; never a membership count
-    for rx in (ATT[1], ATT[0]):
-        for m in rx.finditer(text):
-            val = _number(m.group(2), m.group(3))
-            if (
-                val is None
-                or text[m.end() : m.end() + 1] == "%"
-                or MEMBERSHIP.search(text[max(0, m.start() - 40) : m.start() + 4])
-            ):
-                continue
-            return val
-    return None
+    return _attendance(text)[0] if DIGIT.search(text) else None
 
 
 def _is_total(text: str) -> bool:
-    return bool(ATT_TOTAL.search(text))
+    return _attendance(text)[1]
 
 
 def _frame_date(
@@ -376,7 +388,7 @@ def _frame_date(
 ) -> dt.date | None:
     cands = [
         d
-        for d in art.date_mentions
+        for d in art.dates.between(clause_start, s.end)
         if clause_start <= d.start < s.end
         and not _in_spans(d.start, art.doc_spans)
         and not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
@@ -389,11 +401,11 @@ def _frame_date(
         pick = section.header_date
     if pick is None:
         return None
-    return dates_mod.resolve(pick, art.published, _fallback_year(art, s))
+    return dates_mod.resolve(pick, art.published, None if art.published else _fallback_year(art, s))
 
 
 def _fallback_year(art: Article, s: Sentence) -> int | None:
-    years = [d.year for d in art.date_mentions if d.year is not None and d.start < s.end + 400]
+    years = [d.year for d in art.dates.between(0, s.end + 400) if d.year is not None]
     return max(years) if years else None
 
 
@@ -584,7 +596,7 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
     att = _attendees(seg)
     if verb is not None:
         pre = seg[: verb.start()]
-        retro = RETRO.search(pre) and not any(clause_start <= d.start < s.end for d in art.date_mentions)
+        retro = RETRO.search(pre) and not art.dates.between(clause_start, s.end)
         if (
             retro
             or ISSUANCE.search(seg)

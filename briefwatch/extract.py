@@ -41,15 +41,15 @@ def prepare(
     body_start = _body_start(match)
     doc_mentions, _docs = find_documents(match, pub)
     unit_mentions = find_mentions(match, gz)
-    date_mentions = dates_mod.find_dates(match)
-    era = pub or _latest_year_date(date_mentions)
+    date_index = dates_mod.DateIndex(match)
+    era = pub or _latest_year_date(date_index.all())
     if home is None:
         home = home_from_url(url, source, era, gz)
     ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start], match)
     low = match.lower()
     if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
         low = "".join(c.lower()[0] for c in match)
-    art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_mentions, ctx, gz)
+    art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz)
     art.doc_spans = doc_tail_spans(match, doc_mentions)
     _issue_dates_from_issuance(art, _docs)
     art.documents = _docs  # type: ignore[attr-defined]
@@ -72,7 +72,7 @@ def _issue_dates_from_issuance(art: Article, docs: dict) -> None:
         line_start = art.text.rfind("\n", 0, d.start) + 1
         if not _ISSUED_BY.search(art.low[max(line_start, d.start - 60) : d.start]):
             continue
-        before = [x for x in art.date_mentions if line_start <= x.start < d.start and x.year]
+        before = [x for x in art.dates.between(line_start, d.start) if x.year]
         sentence_start = max(art.text.rfind(". ", line_start, d.start) + 1, line_start)
         before = [x for x in before if x.start >= sentence_start]
         if before:

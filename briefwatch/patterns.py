@@ -84,21 +84,18 @@ _PERSONS = (
     r"(?:đồng chí|đảng viên|cán bộ|đại biểu|người|hội viên|học viên|đoàn viên|công chức|cb,?\s*đv|"
     r"cán bộ,\s*đảng viên|cán bộ, công chức)"
 )
-ATT = [
-    re.compile(
-        r"(?:cho|với|có|gồm|thu hút|của|tới|đến)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
-        r"(?:(hơn|trên|gần|khoảng|xấp xỉ|hàng|gần\s+như)\s+)?(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+" + _PERSONS
-    ),
-    re.compile(
-        r"(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+"
-        + _PERSONS
-        + r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)"
-    ),
-]
-ATT_TOTAL = re.compile(
-    r"(?:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(hơn|trên|gần|khoảng)\s+)?(?<![\d.,/])(\d[\d.,]*)\s*"
-    r"(nghìn|ngàn|vạn)?\s+(?:người|đại biểu|đảng viên|cán bộ|lượt)"
+# attendance: a number followed by people ("cho 440 đảng viên", "hơn 26 nghìn cán bộ"); one fast scan (it starts
+# with a digit), then the words before and after decide what kind of figure it is
+NUM_PERSONS = re.compile(r"(\d[\d.,]*)\s*(nghìn|ngàn|vạn)?\s+(?:" + _PERSONS[3:-1] + r"|(lượt))")
+ATT_TOTAL_BEFORE = re.compile(
+    r"(?:tổng số|tổng cộng|tổng|tất cả)[^.;]{0,80}?\s(?:(?:hơn|trên|gần|khoảng)\s+)?$"
 )
+ATT_PREP_BEFORE = re.compile(
+    r"(?:cho|với|có|gồm|thu hút|của|tới|đến)\s+(?:(?:sự tham dự|sự tham gia)\s+của\s+)?(?:(?:tổng số|tổng cộng)\s+)?"
+    r"(?:(?:hơn|trên|gần|khoảng|xấp xỉ|hàng|gần\s+như)\s+)?$"
+)
+ATT_PRESENT_AFTER = re.compile(r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)")
+QUALIFIER = re.compile(r"(?:hơn|trên|gần|khoảng|xấp xỉ|hàng)\s+$")
 KINDS = [
     (re.compile(r"sơ kết"), "so_ket"),
     (re.compile(r"tổng kết"), "tong_ket"),

@@ -270,12 +270,11 @@ class Context:
         return None
 
 
-_CAP_RUN = re.compile(r"[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,2}")  # no leading look-behind: a fast scan
-
-
 @functools.lru_cache(maxsize=2)
-def _province_names(gz: Gazetteer) -> frozenset[str]:
-    return frozenset(u.short for u in gz.all if u.unit_type in ("tinh", "thanh_pho_tw"))
+def _province_re(gz: Gazetteer) -> re.Pattern:
+    """Province short names as plain literals (a fast scan); word boundaries are checked by the caller."""
+    names = {u.short for u in gz.all if u.unit_type in ("tinh", "thanh_pho_tw")}
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
 def build_context(
@@ -312,17 +311,13 @@ def build_context(
                 ctx.provinces[key(mn.short)] += 2
                 ctx.province_names[key(mn.short)] = cands[0].short
     # province names written bare ("Tại Thanh Hóa, Ban Thường vụ Tỉnh ủy ..."): one vote each
-    names = _province_names(gz)
-    for m in _CAP_RUN.finditer(text or ""):
-        if m.start() and text[m.start() - 1].isalnum():
+    for m in _province_re(gz).finditer(text or ""):
+        a, b = m.start(), m.end()
+        if (a and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()):
             continue
-        words = m.group(0).split(" ")
-        for n in (3, 2, 1):
-            if len(words) >= n and (name := " ".join(words[:n])) in names:
-                k = key(name)
-                ctx.provinces[k] += 1
-                ctx.province_names[k] = name
-                break
+        k = key(m.group(0))
+        ctx.provinces[k] += 1
+        ctx.province_names[k] = m.group(0)
     if home:
         prov = home.get("province")
         if prov:
