@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Check the labelled extraction corpus (tests/corpus/{dev,holdout}/*.json) against ANNOTATION.md.
+"""Check the labelled extraction corpus (tests/corpus/*/*.json) against ANNOTATION.md.
 
-usage: .venv/bin/python tests/corpus/validate.py [FILES_OR_DIRS...]   (default: dev/ and holdout/ beside this file)
+usage: .venv/bin/python tests/corpus/validate.py [FILES_OR_DIRS...]   (default: every set beside this file)
 
 Stdlib plus the installed `vietnamadminunits` package (only for its SQLite dataset). Exit status 1 when any error is
 found; warnings are printed but do not fail the run.
@@ -48,10 +48,10 @@ DOC_TYPES = {
 # letters of the Party code type and the document type they imply (QĐ is either quy_dinh or quyet_dinh)
 CODE_TYPE = {
     "CT": {"chi_thi"}, "NQ": {"nghi_quyet"}, "KL": {"ket_luan"}, "KH": {"ke_hoach"},
-    "QĐ": {"quy_dinh", "quyet_dinh"}, "HD": {"huong_dan"}, "TB": {"thong_bao"}, "CTR": {"chuong_trinh"},
+    "QĐ": {"quy_dinh", "quyet_dinh"}, "QĐI": {"quy_dinh"}, "HD": {"huong_dan"}, "TB": {"thong_bao"}, "CTR": {"chuong_trinh"},
     "TT": {"thong_tri"}, "ĐA": {"de_an"},
 }  # fmt: skip
-PARTY_CODE = re.compile(r"^\d+[A-Z]?-(CT|NQ|KL|KH|QĐ|HD|TB|CTR|TT|ĐA|BC|CV)(/[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*)?$")
+PARTY_CODE = re.compile(r"^\d+[A-Z]?-(CT|NQ|KL|KH|QĐI|QĐ|HD|TB|CTR|TT|ĐA|BC|CV)(/[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*)?$")
 GOV_CODE = re.compile(r"^\d+(/\d{4})?/[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*$")
 REFERENCE = re.compile(
     r"(?:Chỉ thị|Nghị quyết|Kết luận|Kế hoạch|Quy định|Quyết định|Hướng dẫn|Thông báo(?: kết luận)?|"
@@ -59,7 +59,7 @@ REFERENCE = re.compile(
     re.IGNORECASE,
 )
 CODE_IN_TEXT = re.compile(
-    r"\b\d+\s*[-–]\s*[A-Za-zĐđ]{2,3}\s*/\s*[A-ZĐƯ][A-ZĐƯ0-9-]*|\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*"
+    r"\b\d+\s*[-–]\s*[A-Za-zĐđ]{2,3}\s*/\s*[A-ZĐƯ][A-ZĐƯ0-9-]*|\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9][A-Za-zĐđ0-9]*)*"
 )
 MARKS = "\u0300\u0301\u0303\u0309\u0323"
 # word-final oa/oe/uy with the tone on the second vowel; "quý" (qu + y) is not a diphthong and is left alone
@@ -318,7 +318,7 @@ def _strings(o: object):
 
 
 def main(argv: list[str]) -> int:
-    targets = [Path(a) for a in argv] or [HERE / "dev", HERE / "holdout"]
+    targets = [Path(a) for a in argv] or sorted(p for p in HERE.iterdir() if p.is_dir() and list(p.glob("*.json")))
     files = [f for t in targets for f in (sorted(t.glob("*.json")) if t.is_dir() else [t])]
     gz = Gazetteer()
     n_err = n_warn = 0
