@@ -426,6 +426,8 @@ _HOT = re.compile(TRIGGER.pattern + "|" + CONT_VERB.pattern + r"|tổ chức|là
 
 
 def extract_events(art: Article) -> list[dict]:
+    if not art.doc_mentions:  # an event briefs a numbered document: none named, none to find
+        return []
     sents, sections, header_end = _sections(art, split_sentences(art.text, art.body_start))
     st = _State()
     # one pass marks the sentences that can matter: a briefing or meeting word, a visit, a number
@@ -565,6 +567,9 @@ def _open(
 
 def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
     """A working visit reviewing a numbered document at a unit: an event of kind ``other`` for that unit."""
+    seg = art.low[clause_start : s.end]
+    if "làm việc" not in seg and "kiểm tra" not in seg and "giám sát" not in seg:
+        return False
     m = VISIT.search(art.low, clause_start, s.end)
     if not m:
         return False
@@ -593,7 +598,8 @@ def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
 def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: list[Frame]) -> None:
     """Add what a sentence about the open meeting briefs: documents, kind, attendees."""
     verb = CONT_VERB.search(seg)
-    att = _attendees(seg)
+    need = any(f.attendees is None for f in current) or "tổng" in seg or "tất cả" in seg
+    att = _attendees(seg) if need else None
     if verb is not None:
         pre = seg[: verb.start()]
         retro = RETRO.search(pre) and not art.dates.between(clause_start, s.end)

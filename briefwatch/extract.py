@@ -29,8 +29,9 @@ def prepare(
     gz = gz or load_gazetteer()
     page_title = None
     if text is None and html is not None:
-        text, page_title = html_to_text(html)
-    display = clean_text(text or "")
+        display, page_title = html_to_text(html)  # already clean
+    else:
+        display = clean_text(text or "")
     title = clean_text(title) if title else page_title
     if title and key(title)[:60] not in key(display[:1500]):
         display = f"{title}\n{display}"
@@ -40,12 +41,16 @@ def prepare(
     pub = dates_mod.to_date(published) or dates_mod.parse_publish_date(match)
     body_start = _body_start(match)
     doc_mentions, _docs = find_documents(match, pub)
-    unit_mentions = find_mentions(match, gz)
     date_index = dates_mod.DateIndex(match)
-    era = pub or _latest_year_date(date_index.all())
-    if home is None:
-        home = home_from_url(url, source, era, gz)
-    ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start], match)
+    if doc_mentions:
+        unit_mentions = find_mentions(match, gz)
+        era = pub or _latest_year_date(date_index.all())
+        if home is None:
+            home = home_from_url(url, source, era, gz)
+        ctx = build_context(unit_mentions, gz, era, home, title or match[:body_start], match)
+    else:  # no numbered document: no event is possible, and there is no document to list
+        unit_mentions = []
+        ctx = build_context([], gz, pub, None, None, None)
     low = match.lower()
     if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
         low = "".join(c.lower()[0] for c in match)
