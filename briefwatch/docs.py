@@ -123,11 +123,13 @@ class Document:
         }
 
 
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "\u00d0": "Đ"})
+
+
 def normalise_code(code: str) -> str:
     """Upper case, no spaces, one dash, /TƯ → /TW, Ð → Đ."""
-    c = re.sub(r"\s+", "", code).replace("\u00d0", "Đ").upper()
-    c = re.sub(r"[–—‐‑]", "-", c)
-    return re.sub(r"/TƯ$", "/TW", c)
+    c = "".join(code.split()).translate(_DASHES).upper()
+    return c[:-3] + "/TW" if c.endswith("/TƯ") else c
 
 
 _WORD_BEFORE = re.compile(rf"({_TYPE_WORD_RE})\s+(?:số\s*)?(?:\S+\s+)?$")
