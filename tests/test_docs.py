@@ -38,7 +38,16 @@ def test_readme_commands_exist(words):
     path = _resolve(words)
     # prose like "briefwatch runs unattended" is not a command; every code-like mention must resolve
     if path is None:
-        assert words[0] not in {"run", "crawl", "extract", "alerts", "directives", "serve", "export", "status"}
+        assert words[0] not in {
+            "run",
+            "crawl",
+            "extract",
+            "alerts",
+            "directives",
+            "serve",
+            "export",
+            "status",
+        }
         return
     res = CliRunner().invoke(cli, [*path, "--help"])
     assert res.exit_code == 0, res.output
