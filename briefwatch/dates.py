@@ -54,7 +54,7 @@ def _valid(y: int, m: int, d: int) -> bool:
     return 1990 <= y <= 2100
 
 
-def parse_publish_date(text: str, *, head_chars: int = 2500) -> dt.date | None:
+def parse_publish_date(text: str, *, head_chars: int = 1500) -> dt.date | None:
     """The publish date from a site's date line near the top of the text, else None."""
     head = text[:head_chars]
     best: tuple[int, dt.date] | None = None

@@ -153,13 +153,27 @@ def _type_of(type_code: str, word: str | None, party: bool) -> str:
     return word or "other"
 
 
-_CODE_SLASH = re.compile(r"[A-ZĐƯa-zđ]\s*/|/\s*[A-ZĐƯ]|/\d{4}/")
-
-
 def _code_slashes(text: str) -> list[int]:
     """Positions of the slashes that can belong to a code: a letter on one side ("CT/TU", "215/KH-UBND") or a
     year between two slashes ("119/2020/QH14"); the slashes of dates ("29/9/2023") are skipped."""
-    return [m.start() + m.group(0).index("/") for m in _CODE_SLASH.finditer(text)]
+    out = []
+    n = len(text)
+    pos = text.find("/")
+    while pos != -1:
+        i = pos - 1
+        while i >= 0 and text[i] == " ":
+            i -= 1
+        j = pos + 1
+        while j < n and text[j] == " ":
+            j += 1
+        if (
+            (i >= 0 and text[i].isalpha())
+            or (j < n and text[j].isupper())
+            or (text[pos + 1 : pos + 5].isdigit() and text[pos + 5 : pos + 6] == "/")
+        ):
+            out.append(pos)
+        pos = text.find("/", pos + 1)
+    return out
 
 
 def _windows(pat: re.Pattern, text: str, slashes: list[int]):

@@ -104,6 +104,7 @@ _KHOI = re.compile(
 _AGENCY = re.compile(
     r"((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
 )
+_AGENCY_START = re.compile(r"Đảng ủy |Đảng bộ |Sở ")
 # the city/province departments, by their official names (lower-case words make a generic pattern greedy)
 _DEPARTMENTS = (
     "Giáo dục và Đào tạo|Tài nguyên và Môi trường|Nông nghiệp và Môi trường|Nông nghiệp và Phát triển nông thôn|"
@@ -212,26 +213,24 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
             out.append(Mention(nxt, end2, word, types, name2))
             pos = end2
     agencies: list[Mention] = []
-
-    def starts_word(
-        m: re.Match,
-    ) -> bool:  # the patterns start with a literal (fast scan): check the boundary here
-        return m.start() == 0 or not text[m.start() - 1].isalnum()
-
-    for m in filter(starts_word, _KHOI.finditer(text)):
-        name = f"Đảng ủy Khối{m.group(1)} Thành phố"
-        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
-    for m in filter(starts_word, _ORGAN_COMMITTEE.finditer(text)):
-        organ = "Ủy ban nhân dân" if m.group(1) == "UBND" else m.group(1)
-        place = "Thành phố" if m.group(2).lower() == "thành phố" else m.group(2)
-        name = f"Đảng ủy {organ} {place}"
-        agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
-    for rx in (_AGENCY, _SO):
-        for m in filter(starts_word, rx.finditer(text)):
-            if any(a.start <= m.start() < a.end for a in agencies):
-                continue
-            name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1) if rx is _AGENCY else m.group(0))
-            agencies.append(Mention(m.start(), m.end(), "agency", ("other",), name, agency=name))
+    # every agency pattern starts with "Đảng ủy/Đảng bộ" or "Sở": one literal scan, then each pattern at those places
+    for c in _AGENCY_START.finditer(text):
+        a = c.start()
+        if a and text[a - 1].isalnum() or any(x.start <= a < x.end for x in agencies):
+            continue
+        if m := _KHOI.match(text, a):
+            name = f"Đảng ủy Khối{m.group(1)} Thành phố"
+        elif m := _ORGAN_COMMITTEE.match(text, a):
+            organ = "Ủy ban nhân dân" if m.group(1) == "UBND" else m.group(1)
+            place = "Thành phố" if m.group(2).lower() == "thành phố" else m.group(2)
+            name = f"Đảng ủy {organ} {place}"
+        elif m := _AGENCY.match(text, a):
+            name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1))
+        elif m := _SO.match(text, a):
+            name = m.group(0)
+        else:
+            continue
+        agencies.append(Mention(a, m.end(), "agency", ("other",), name, agency=name))
     # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
     for a in agencies:
         longer = [
