@@ -48,19 +48,21 @@ def as_html(text: str) -> str:
     )
 
 
-def timed(fn, items, rounds: int) -> float:
-    best = []
+def timed(fns: dict, rounds: int) -> dict:
+    """Per-article time of each function, rounds interleaved (so machine noise hits all alike), best round."""
+    best = {name: float("inf") for name in fns}
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        for it in items:
-            fn(it)
-        best.append((time.perf_counter() - t0) / len(items))
-    return statistics.median(best)
+        for name, (fn, items) in fns.items():
+            t0 = time.perf_counter()
+            for it in items:
+                fn(it)
+            best[name] = min(best[name], (time.perf_counter() - t0) / len(items))
+    return best
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=9)
     a = ap.parse_args()
     load = subprocess.run(
         [
@@ -85,10 +87,16 @@ def main() -> None:
     for p in pages[:3]:  # warm up
         trafilatura.extract(p)
         extract_article(html=p)
-    t_traf = timed(lambda p: trafilatura.extract(p), pages, a.rounds)
-    t_ours_html = timed(lambda p: extract_article(html=p), pages, a.rounds)
-    t_ours_text = timed(lambda t: extract_article(t), texts, a.rounds)
-    print(f"articles: {len(texts)} (mean {kb:.1f} KB of text each), rounds: {a.rounds}")
+    res = timed(
+        {
+            "traf": (trafilatura.extract, pages),
+            "html": (lambda p: extract_article(html=p), pages),
+            "text": (extract_article, texts),
+        },
+        a.rounds,
+    )
+    t_traf, t_ours_html, t_ours_text = res["traf"], res["html"], res["text"]
+    print(f"articles: {len(texts)} (mean {kb:.1f} KB of text each), best of {a.rounds} interleaved rounds")
     print(f"gazetteer load (fresh process): {float(load[0]) * 1000:.0f} ms for {load[1]} units")
     print(f"trafilatura.extract(html):      {t_traf * 1000:7.2f} ms/article  ({1 / t_traf:6.0f} articles/s)")
     print(

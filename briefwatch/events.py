@@ -422,7 +422,7 @@ class _State:
         self.last_date: dt.date | None = None  # and its date
 
 
-_HOT = re.compile(TRIGGER.pattern + "|" + CONT_VERB.pattern + r"|tổ chức|làm việc|kiểm tra|giám sát|\d")
+_HOT = re.compile(TRIGGER.pattern + "|" + CONT_VERB.pattern + r"|tổ chức|làm việc|kiểm tra|giám sát")
 
 
 def extract_events(art: Article) -> list[dict]:
@@ -430,7 +430,7 @@ def extract_events(art: Article) -> list[dict]:
         return []
     sents, sections, header_end = _sections(art, split_sentences(art.text, art.body_start))
     st = _State()
-    # one pass marks the sentences that can matter: a briefing or meeting word, a visit, a number
+    # one pass marks the sentences that can open or feed a meeting: a briefing or meeting word, a visit
     starts = [x.start for x in sents]
     hot: set[int] = set()
     m = _HOT.search(art.low, art.body_start)
@@ -441,11 +441,13 @@ def extract_events(art: Article) -> list[dict]:
             break
         m = _HOT.search(art.low, sents[i + 1].start)
     for i, s in enumerate(sents):
-        if i not in hot:
-            continue
-        clause_start = header_end.get(i, s.start)
         section = sections[s.section]
         current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])
+        if i not in hot:
+            if current and DIGIT.search(art.low, s.start, s.end):
+                _count(art.low[s.start : s.end], current)  # "Dự hội nghị có 35 đồng chí ..."
+            continue
+        clause_start = header_end.get(i, s.start)
         seg = art.low[clause_start : s.end]
         is_cont = bool(CONT_START.match(seg)) and bool(current)
         pos = None if is_cont else _positive(art, clause_start, s, clause_start)
@@ -619,6 +621,15 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
             f.kind = kind
         if att is not None and (f.attendees is None or _is_total(seg)):
             f.attendees = att
+
+
+def _count(seg: str, current: list[Frame]) -> None:
+    """Attendance stated in a sentence about the open meeting(s)."""
+    if any(f.attendees is None for f in current) or "tổng" in seg or "tất cả" in seg:
+        att, total = _attendance(seg)
+        for f in current:
+            if att is not None and (f.attendees is None or total):
+                f.attendees = att
 
 
 def _inherit(st: _State) -> None:
