@@ -17,6 +17,7 @@ NEWSPIDER_MODULE = "spiders"
 BRIEFWATCH_DB = os.environ.get("BRIEFWATCH_DB", "data/briefwatch.db")
 BRIEFWATCH_SOURCES = os.environ.get("BRIEFWATCH_SOURCES", "sources.yaml")
 BRIEFWATCH_EXTRACT = True  # run the extraction engine in the pipeline (False: store, extract later)
+BRIEFWATCH_STORE_WORKERS = 1  # worker processes for extraction + storage (0: in the crawl process)
 BRIEFWATCH_MIN_TEXT = 150  # characters of body text below which a page is not an article
 BRIEFWATCH_MIN_SELECTOR_TEXT = 200  # selector output shorter than this counts as "selectors missed"
 BRIEFWATCH_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled each time

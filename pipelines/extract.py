@@ -1,7 +1,9 @@
 """Second pipeline: the extraction engine on the article, with the source's ``home``.
 
-An engine failure is logged and counted (``briefwatch/errors/extract``); the article is still stored,
-with ``extraction`` None, so that it can be extracted again later (``db.store.pending_extraction``).
+With store workers (``BRIEFWATCH_STORE_WORKERS`` > 0, the default) the engine runs in the worker process
+together with the store (``pipelines/worker.py``) and this stage only passes the item on. An engine failure
+is logged and counted (``briefwatch/errors/extract``); the article is still stored, with ``extraction``
+None, so that it can be extracted again later (``db.store.pending_extraction``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import logging
 
 from scrapy.crawler import Crawler
 
+from pipelines import worker
+
 logger = logging.getLogger(__name__)
 
 
@@ -17,6 +21,7 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("BRIEFWATCH_EXTRACT", True)
+        self.offloaded = crawler.settings.getint("BRIEFWATCH_STORE_WORKERS", 1) > 0
         self._warned = False
 
     @classmethod
@@ -25,28 +30,16 @@ class ExtractPipeline:
 
     def process_item(self, item: dict) -> dict:
         item["extraction"] = None
-        if not self.enabled:
+        if not self.enabled or self.offloaded:
             return item
-        text = "\n\n".join(p for p in (item.get("title"), item.get("dateline"), item["text"]) if p)
         try:
-            from briefwatch.extract import (
-                extract_article,
-            )  # inside: a broken engine must not lose the article
-
-            result = extract_article(
-                text,
-                published=item.get("published"),
-                home=item.get("home"),
-                title=item.get("title"),
-                url=item["url"],
-                source=item["source"],
-            )
-            if not isinstance(result, dict):
-                raise TypeError(f"the engine returned {type(result).__name__}, not a dict")
-            item["extraction"] = result
+            item["extraction"] = worker.extract(item)
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the crawl
-            self.crawler.stats.inc_value("briefwatch/errors/extract")
-            level = logging.WARNING if self._warned else logging.ERROR
-            logger.log(level, "extraction failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
-            self._warned = True
+            self.failed(item["url"], f"{type(exc).__name__}: {exc}")
         return item
+
+    def failed(self, url: str, error: str) -> None:
+        self.crawler.stats.inc_value("briefwatch/errors/extract")
+        level = logging.WARNING if self._warned else logging.ERROR
+        logger.log(level, "extraction failed for %s: %s", url, error)
+        self._warned = True

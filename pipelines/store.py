@@ -1,14 +1,24 @@
-"""Last pipeline: one article and its events in one short transaction (``db.store.store_article``)."""
+"""Last pipeline: one article and its events in one short transaction (``db.store.store_article``).
+
+With ``BRIEFWATCH_STORE_WORKERS`` > 0 (default 1) the extraction engine and the transaction run in a
+worker process (spawned, so no fork of a running reactor), while the crawl process goes on downloading:
+``process_item`` awaits the worker's answer and counts it here. 0 does both in the crawl process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from db import store
+from db.connect import db_path
+from pipelines import worker
 from pipelines.common import crawler_db
 
 logger = logging.getLogger(__name__)
@@ -17,6 +27,10 @@ logger = logging.getLogger(__name__)
 class StorePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.workers = crawler.settings.getint("BRIEFWATCH_STORE_WORKERS", 1)
+        self.extract = crawler.settings.getbool("BRIEFWATCH_EXTRACT", True)
+        self.db_path = str(db_path(crawler.settings.get("BRIEFWATCH_DB")))
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -26,10 +40,29 @@ class StorePipeline:
         if n:
             self.crawler.stats.inc_value(f"briefwatch/{key}", n)
 
-    def process_item(self, item: dict) -> dict:
-        db = crawler_db(self.crawler)
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+    async def process_item(self, item: dict) -> dict:
+        now = dt.datetime.now(dt.UTC)
         try:
-            res = store.store_article(db, item, item.get("extraction"), dt.datetime.now(dt.UTC))
+            if self.workers > 0:
+                if self.pool is None:
+                    ctx = multiprocessing.get_context("spawn")
+                    self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                loop = asyncio.get_running_loop()
+                out = await loop.run_in_executor(
+                    self.pool, worker.extract_and_store, self.db_path, dict(item), self.extract, now
+                )
+                if out["extract_error"]:
+                    self._extract_failed(item["url"], out["extract_error"])
+                res = store.StoreResult(**out["result"])
+                events_extracted = out["events_extracted"]
+            else:
+                res = store.store_article(crawler_db(self.crawler), item, item.get("extraction"), now)
+                events_extracted = len((item.get("extraction") or {}).get("events") or [])
         except Exception as exc:  # noqa: BLE001 - counted, logged, the crawl goes on
             self.inc("errors/store")
             logger.error("storing %s failed: %s: %s", item.get("url"), type(exc).__name__, exc)
@@ -47,6 +80,9 @@ class StorePipeline:
         self.inc("events_new", res.events_new)
         self.inc("evidence_new", res.events_linked)
         self.inc("documents_seen", res.documents)
-        ext = item.get("extraction") or {}
-        self.inc("events_extracted", len(ext.get("events") or []))
+        self.inc("events_extracted", events_extracted)
         return {k: v for k, v in item.items() if k != "extraction"} | {"article_id": res.article_id}
+
+    def _extract_failed(self, url: str, error: str) -> None:
+        self.crawler.stats.inc_value("briefwatch/errors/extract")
+        logger.error("extraction failed for %s: %s", url, error)

@@ -282,7 +282,7 @@ class SourceSpider(scrapy.Spider):
             if sel.get("date")
             else ""
         )
-        body = html_to_text(response.css(sel["body"]).getall()[:1]) if sel.get("body") else ""
+        body = html_to_text([n.root for n in response.css(sel["body"])[:1]]) if sel.get("body") else ""
         path = "selectors"
         min_chars = self.settings.getint("BRIEFWATCH_MIN_SELECTOR_TEXT", 200)
         if not title or len(body) < min_chars:

@@ -21,22 +21,24 @@ SKIP_TAGS = {"script", "style", "noscript", "iframe", "svg", "form", "button", "
 _SPACES = re.compile(r"[ \t\u00a0\u200b\r\f\v]+")
 
 
-def html_to_text(fragments: Iterable[str]) -> str:
-    """Text of HTML fragments with one blank line between blocks, NFC, inner whitespace collapsed."""
+def html_to_text(fragments: Iterable[str | lxml.html.HtmlElement]) -> str:
+    """Text of HTML fragments (strings, or elements already parsed: no second parse) with one blank line
+    between blocks, NFC, inner whitespace collapsed."""
     parts: list[str] = []
     for frag in fragments:
-        if not frag or not frag.strip():
-            continue
-        try:
-            root = lxml.html.fragment_fromstring(frag, create_parent="div")
-        except (lxml.etree.ParserError, ValueError):
-            continue
-        _walk(root, parts)
+        if isinstance(frag, str):
+            if not frag.strip():
+                continue
+            try:
+                frag = lxml.html.fragment_fromstring(frag, create_parent="div")
+            except (lxml.etree.ParserError, ValueError):
+                continue
+        _walk(frag, parts, top=True)
         parts.append("\n\n")
-    raw = "".join(parts)
-    lines = [_SPACES.sub(" ", ln).strip() for ln in raw.split("\n")]
+    raw = _SPACES.sub(" ", "".join(parts))
     out: list[str] = []
-    for ln in lines:
+    for ln in raw.split("\n"):
+        ln = ln.strip()
         if ln:
             out.append(ln)
         elif out and out[-1] != "":
@@ -48,10 +50,10 @@ def _ws(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")  # source line breaks are spaces in HTML
 
 
-def _walk(el: lxml.html.HtmlElement, parts: list[str]) -> None:
+def _walk(el: lxml.html.HtmlElement, parts: list[str], top: bool = False) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in SKIP_TAGS or not isinstance(el.tag, str):
-        if el.tail:
+        if el.tail and not top:
             parts.append(_ws(el.tail))
         return
     block = tag in BLOCK_TAGS
@@ -63,7 +65,7 @@ def _walk(el: lxml.html.HtmlElement, parts: list[str]) -> None:
         _walk(child, parts)
     if block and tag != "br":
         parts.append("\n\n")
-    if el.tail:
+    if el.tail and not top:  # the text after a selected element is not part of it
         parts.append(_ws(el.tail))
 
 
