@@ -241,16 +241,17 @@ def find_codes(text: str) -> list[DocMention]:
 
 
 def find_documents(
-    text: str, published: dt.date | None = None
+    text: str, published: dt.date | None = None, low: str | None = None
 ) -> tuple[list[DocMention], dict[str, Document]]:
-    """All document mentions (full codes and resolved short references) and the documents they name."""
+    """All document mentions (full codes and resolved short references) and the documents they name.
+    ``low`` is ``text.lower()`` when the caller has it already."""
     mentions = find_codes(text)
     spans = [(d.start, d.end) for d in mentions]
     by_num_type: dict[tuple[str, str], str] = {}
     for d in mentions:
         by_num_type.setdefault((d.number, TYPE_CODES.get(d.type, d.type_code)), d.code)
     shorts: list[DocMention] = []
-    low = text.lower()
+    low = low if low is not None else text.lower()
     for w in _SHORT_WORD.finditer(low):
         if w.start() and low[w.start() - 1].isalnum():
             continue

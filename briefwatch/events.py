@@ -14,7 +14,6 @@ filled by the sentences that follow. Pure functions over a prepared article (see
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -278,7 +277,7 @@ def _embedded(art: Article, prev: DocMention | None, d: DocMention) -> bool:
     if prev is None:
         return False
     gap = art.low[prev.end : d.start]
-    if EMBED_GAP.match(gap):
+    if len(gap) < 260 and EMBED_GAP.match(gap):
         return True
     return len(gap) < 300 and EMBED_TAIL.search(gap) is not None and not EMBED_BREAK.search(gap)
 
@@ -311,7 +310,7 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
 
 def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[str]:
     """Codes meant by an unnumbered reference after a briefing word ("quán triệt Chỉ thị", "hai Nghị quyết")."""
-    m = BARE_DOC.search(art.low, start)  # no endpos: its lookahead must see past ``end``
+    m = BARE_DOC.search(art.low, start, end + 40)  # room for its lookahead past ``end``
     if not m or m.start() >= end:
         return []
     from briefwatch.docs import _TYPE_WORDS
@@ -422,7 +421,12 @@ class _State:
         self.last_date: dt.date | None = None  # and its date
 
 
-_HOT = re.compile(TRIGGER.pattern + "|" + CONT_VERB.pattern + r"|tổ chức|làm việc|kiểm tra|giám sát")
+# words without which a sentence can neither open nor feed a meeting (substring tests: faster than a regex)
+_HOT_WORDS = (
+    "quán triệt", "triển khai", "học tập", "nghiên cứu", "sinh hoạt", "sơ kết", "tổng kết", "tiếp cầu", "tiếp sóng",
+    "phổ biến", "thông tin", "điểm cầu", "truyền đạt", "nghe", "giới thiệu", "trình bày", "thông qua", "tổ chức",
+    "làm việc", "kiểm tra", "giám sát",
+)  # fmt: skip
 
 
 def extract_events(art: Article) -> list[dict]:
@@ -431,15 +435,8 @@ def extract_events(art: Article) -> list[dict]:
     sents, sections, header_end = _sections(art, split_sentences(art.text, art.body_start))
     st = _State()
     # one pass marks the sentences that can open or feed a meeting: a briefing or meeting word, a visit
-    starts = [x.start for x in sents]
-    hot: set[int] = set()
-    m = _HOT.search(art.low, art.body_start)
-    while m:
-        i = bisect.bisect_right(starts, m.start()) - 1
-        hot.add(i)
-        if i + 1 >= len(sents):
-            break
-        m = _HOT.search(art.low, sents[i + 1].start)
+    low = art.low
+    hot = {i for i, x in enumerate(sents) if any(w in low[x.start : x.end] for w in _HOT_WORDS)}
     for i, s in enumerate(sents):
         section = sections[s.section]
         current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])

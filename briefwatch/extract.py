@@ -40,10 +40,13 @@ def prepare(
         display = match
     pub = dates_mod.to_date(published) or dates_mod.parse_publish_date(match)
     body_start = _body_start(match)
-    doc_mentions, _docs = find_documents(match, pub)
+    low = match.lower()
+    if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
+        low = "".join(c.lower()[0] for c in match)
+    doc_mentions, _docs = find_documents(match, pub, low)
     date_index = dates_mod.DateIndex(match)
     if doc_mentions:
-        unit_mentions = find_mentions(match, gz)
+        unit_mentions = find_mentions(match, gz, low)
         era = pub or _latest_year_date(date_index.all())
         if home is None:
             home = home_from_url(url, source, era, gz)
@@ -51,9 +54,6 @@ def prepare(
     else:  # no numbered document: no event is possible, and there is no document to list
         unit_mentions = []
         ctx = build_context([], gz, pub, None, None, None)
-    low = match.lower()
-    if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
-        low = "".join(c.lower()[0] for c in match)
     art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz)
     art.doc_spans = doc_tail_spans(match, doc_mentions)
     _issue_dates_from_issuance(art, _docs)

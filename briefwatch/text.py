@@ -17,7 +17,8 @@ _MARKS = "\u0300\u0301\u0309\u0303\u0323"
 # a tone mark on the second vowel of oa / oe / uy at the end of a syllable moves to the first vowel
 _TAG_RE = re.compile(r"<[^>\n]{0,400}>")
 _CDATA_RE = re.compile(r"<!\[CDATA\[|\]\]>")
-_ZW_TABLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_ZW_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZW_RE = re.compile(f"[{_ZW_CHARS}]")
 _WS = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000"
 # runs of blanks other than a lone space (replacing every single space with itself is most of the cost)
 _SPACES_RE = re.compile(rf"(?: [{_WS}]|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000])[{_WS}]*")
@@ -48,8 +49,9 @@ def _build_tone_table() -> dict[str, str]:
 
 _TONE_TABLE = _build_tone_table()
 # on NFC text: o/u followed by a toned a/e/y that ends the syllable (not after q: "quý" keeps its tone)
+# (the look-behind comes after the first character: a pattern that starts with a character set scans fast)
 _TONE_NFC_RE = re.compile(
-    "(?<![qQ])[oOuU][" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])"
+    "[oOuU](?<![qQ][oOuU])[" + "".join(sorted({k[1] for k in _TONE_TABLE})) + r"](?![^\W\d_])"
 )
 
 
@@ -88,11 +90,12 @@ def clean_text(s: str) -> str:
     if "&" in s:
         s = html.unescape(s)
         s = nfc(s)
-    s = s.translate(_ZW_TABLE)
+    if any(c in s for c in _ZW_CHARS):  # str.translate with a dict is slow on non-ASCII text
+        s = _ZW_RE.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _SPACES_RE.sub(" ", s)
-    m = _TAIL_RE.search(s)
-    if m and m.start() > len(s) * 0.3:
+    m = _TAIL_RE.search(s, int(len(s) * 0.3))  # only the end of a text is navigation
+    if m:
         s = s[: m.start()]
     lines = [ln.strip() for ln in s.split("\n")]
     if "Ảnh" in s:

@@ -91,8 +91,8 @@ _STOP_NAME = {
     "Đồng",
 }
 # a commune-level type word with no name counts as a (bare) mention only after one of these
-_BARE_OK = re.compile(
-    r"(?i:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$"
+_BARE_OK = re.compile(  # on lower-cased text
+    r"(?:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$"
 )
 _CENTRAL = re.compile(
     r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng"
@@ -179,9 +179,10 @@ def _read_name(
     return " ".join(t for t, _ in toks[:n]), toks[n - 1][1]
 
 
-def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
+def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Mention]:
+    """Unit mentions of a (match) text, in order; ``low`` is ``text.lower()`` when the caller has it."""
     out: list[Mention] = []
-    low = text.lower()
+    low = low if low is not None else text.lower()
     for start, mend, word in _type_words(text, low):
         types = _TYPE_WORDS[word]
         # committees, cities and provinces take only names the gazetteer knows ("Thành ủy Nguyễn Văn Phong" is a person)
@@ -191,7 +192,7 @@ def find_mentions(text: str, gz: Gazetteer) -> list[Mention]:
             if word in _COMMITTEES:
                 out.append(Mention(start, mend, word, types, None))
             elif types[0] in COMMUNE_LEVEL + DISTRICT_LEVEL and _BARE_OK.search(
-                text[max(0, start - 30) : start]
+                low, max(0, start - 30), start
             ):
                 out.append(Mention(start, mend, word, types, None))
             continue
