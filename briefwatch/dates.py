@@ -6,6 +6,7 @@ to be a real calendar day.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -165,7 +166,6 @@ class DateIndex:
 
     def between(self, a: int, b: int) -> list[DateMention]:
         """Mentions starting in [a, b), in order."""
-        import bisect
 
         i = max(bisect.bisect_right(self.starts, a) - 1, 0)
         out: list[DateMention] = []

@@ -132,6 +132,3 @@ def extract_article(
         "events": events,
         "documents": documents,
     }
-
-
-_ = re  # noqa
