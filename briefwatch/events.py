@@ -15,397 +15,45 @@ filled by the sentences that follow. Pure functions over a prepared article (see
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass, field
 
-from briefwatch import dates as dates_mod
-from briefwatch.docs import _ISSUE_DATE, _ISSUER, _SUBJECT_START, DocMention, _subject
-from briefwatch.gazetteer import COMMUNE_LEVEL, Gazetteer, Unit
+from briefwatch.gazetteer import COMMUNE_LEVEL
 from briefwatch.patterns import (
-    ATT_PREP_BEFORE,
-    ATT_PRESENT_AFTER,
-    ATT_TOTAL_BEFORE,
-    BARE_DOC,
-    BASIS_BEFORE,
     BASIS_START,
     BCD,
     CONT_START,
     CONT_VERB,
-    COORD_GAP,
-    DEADLINE_BEFORE,
     DIGIT,
-    EMBED_BREAK,
-    EMBED_GAP,
-    EMBED_TAIL,
-    FUTURE,
     GENERIC,
-    HELD,
-    HELD_ONLY,
     ISSUANCE,
-    KINDS,
-    MEMBERSHIP,
-    MODAL,
     NEG,
-    NUM_PERSONS,
-    PLACE,
-    QUALIFIER,
     RELAY,
     RETRO,
-    SAME_DAY,
     SPEAKER_BEFORE,
     TRIGGER,
     VISIT,
     VISIT_TOPIC,
 )
-from briefwatch.units import Context, Mention, central_organ_before, resolve
-
-
-@dataclass
-class Sentence:
-    start: int
-    end: int
-    section: int
-    para: int
-    first_in_para: bool
-
-
-@dataclass
-class Section:
-    header_units: list[Mention]
-    header_date: dates_mod.DateMention | None
-    header_para: int = -1
-
-
-@dataclass
-class Frame:
-    units: list[dict]
-    section: int
-    order: int
-    date: dt.date | None = None
-    kind: str | None = None
-    docs: list[str] = field(default_factory=list)
-    attendees: int | None = None
-    relay: bool = False
-    relay_docs: list[str] = field(default_factory=list)  # what the higher (central) conference briefed
-    origin: int = -1  # offset of the sentence that opened it (for debugging and evidence snippets)
-
-    def add_docs(self, codes: list[str]) -> None:
-        for c in codes:
-            if c not in self.docs:
-                self.docs.append(c)
-
-
-@dataclass
-class Article:
-    """A prepared article: the match text and everything found in it."""
-
-    text: str
-    low: str  # text.lower(): keyword patterns run on it without IGNORECASE (10x faster on Unicode)
-    published: dt.date | None
-    body_start: int
-    doc_mentions: list[DocMention]
-    unit_mentions: list[Mention]
-    dates: dates_mod.DateIndex
-    ctx: Context
-    gz: Gazetteer
-    doc_spans: list[tuple[int, int]] = field(
-        default_factory=list
-    )  # issue date + issuer + subject of each code
-
-
-def split_sentences(text: str, start: int) -> list[tuple[int, int, int]]:
-    """(start, end, paragraph index) of each sentence from ``start`` on."""
-    out: list[tuple[int, int, int]] = []
-    pos, para = start, 0
-    for line in text[start:].split("\n"):
-        lstart = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        s = 0
-        for m in re.finditer(r"(?<=[.!?…])(?:\s+|(?=[A-ZĐ][a-zà-ỹđ]))(?=[\"“*(\-–+•]?\s*[A-ZĐÀ-Ỹ0-9])", line):
-            before = line[max(0, m.start() - 4) : m.start()]
-            if re.search(r"(?:\bTP|\bTS|\bThS|\bPGS|\bGS|\bĐ/c|\bđ/c|\bNxb|\bSố|\bSt)\.$", before):
-                continue
-            if m.start() - s > 2:
-                out.append((lstart + s, lstart + m.start(), para))
-                s = m.end()
-        if len(line) - s > 1:
-            out.append((lstart + s, lstart + len(line), para))
-        para += 1
-    return out
-
-
-def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= pos < e for s, e in spans)
-
-
-def doc_tail_spans(text: str, mentions: list[DocMention]) -> list[tuple[int, int]]:
-    """Spans of each document mention's issue date, issuer and subject phrase (never a holder, never an event date)."""
-    spans = []
-    for d in mentions:
-        pos = d.end
-        if m := _ISSUE_DATE.match(text, pos):
-            pos = m.end()
-        if m := _ISSUER.match(text, pos):
-            pos = m.end()
-        if m := _SUBJECT_START.match(text, pos):
-            sub = _subject(text[m.end() : m.end() + 600]) or ""
-            pos = m.end() + len(sub) + 1
-        spans.append((d.end, pos))
-    return spans
-
-
-def _sections(
-    art: Article, sentences: list[tuple[int, int, int]]
-) -> tuple[list[Sentence], list[Section], dict[int, int]]:
-    """Group paragraphs into roundup sections by header prefixes ("*Tại xã X:", "- Trước đó ngày ..., tại ...:")."""
-    text, low = art.text, art.low
-    sections = [Section([], None, -1)]
-    out: list[Sentence] = []
-    header_end: dict[int, int] = {}
-    cur = 0
-    last_para = -1
-    for s, e, para in sentences:
-        first = para != last_para
-        if first:
-            m = re.match(r"^\s*([*\-+•–]\s*)?(.{0,150}?):\s", text[s : min(e, s + 160)])
-            if m:
-                prefix = low[s + m.start(2) : s + m.end(2)].strip()
-                starts_ok = m.group(1) or re.match(
-                    r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix
-                )
-                units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
-                if starts_ok and units and not TRIGGER.search(prefix):
-                    hdates = art.dates.between(s, s + m.end(2))
-                    sections.append(Section(units, hdates[0] if hdates else None, para))
-                    cur = len(sections) - 1
-                    header_end[len(out)] = s + m.end()
-        out.append(Sentence(s, e, cur, para, first))
-        last_para = para
-    return out, sections, header_end
-
-
-def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
-    """The unit(s) named as the subject before the briefing word."""
-    text = art.text
-    basis = BASIS_START.match(art.low, clause_start, trig)
-    lo = basis.end() if basis else clause_start
-    place = [(m.start(), m.end()) for m in PLACE.finditer(art.low, lo, trig)]
-    window = [m for m in art.unit_mentions if lo <= m.start < trig and not _in_spans(m.start, place)]
-    # a unit inside a document's issuer phrase is the holder only when no other is named
-    # ("Ban Chỉ đạo thực hiện Nghị quyết 15-NQ/TU ... của Ban Thường vụ Thành ủy tổ chức Hội nghị sơ kết")
-    cands = [m for m in window if not _in_spans(m.start, art.doc_spans)] or window
-    if not cands:
-        return []
-    group = [cands[-1]]
-    for prev in reversed(cands[:-1]):
-        if not COORD_GAP.match(text[prev.end : group[0].start]):
-            break
-        group.insert(0, prev)
-    # apposition "xã X, huyện Y" / "phường X (quận Y)": keep the lower unit
-    keep: list[Mention] = []
-    for m in group:
-        if keep and text[keep[-1].end : m.start].strip(" ,(–-") == "" and _rank(m) > _rank(keep[-1]):
-            continue
-        keep.append(m)
-    return keep
-
-
-def _rank(m: Mention) -> int:
-    return {"commune": 0, "other": 0, "district": 1, "province": 2}[m.level]
-
-
-def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
-    """ "Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the last unit after "của" before the verb."""
-    verb = re.compile(r"(?:đã )?(?:được tổ chức|diễn ra)").search(art.low, trig, s.end)
-    if not verb:
-        return []
-    out = [
-        m
-        for m in art.unit_mentions
-        if trig <= m.start < verb.start()
-        and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
-    ]
-    return out[-1:]
-
-
-def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tuple[int, bool] | None:
-    """(position, has briefing word) of the first briefing word reported as held (not planned, instructed or
-    issued); or of a "tổ chức hội nghị" with no briefing word; None if neither."""
-    low = art.low
-    for t in TRIGGER.finditer(low, anchor, s.end):
-        window = low[anchor : t.start()]
-        if window.endswith(
-            ("việc ", "công tác ")
-        ):  # "việc quán triệt ...": a topic, not a report of a meeting
-            continue
-        neg = NEG.search(window)
-        if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
-            return None
-        if RETRO.search(window) and not art.dates.between(anchor, s.end):
-            return None
-        held = HELD.search(window)
-        if held and (neg is None or held.start() < neg.start()):
-            if MODAL.search(window, held.end()):
-                return None  # "đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt": a plan
-            return t.start(), True
-        if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
-            return t.start(), True
-        if neg is None and any(t.start() - 2 <= m.end <= t.start() for m in art.unit_mentions):
-            return (
-                t.start(),
-                True,
-            )  # "<unit> sơ kết 1 năm thực hiện Chỉ thị ..." (subject right before the verb)
-        if neg is not None:
-            return None
-    h = HELD_ONLY.search(low, anchor, s.end)
-    if h and not NEG.search(low, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
-        return h.start(), False
-    return None
-
-
-def _starts_dated(art: Article, clause_start: int) -> bool:
-    for d in art.dates.between(clause_start, clause_start + 40):
-        if clause_start <= d.start < clause_start + 40:
-            return not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
-    return False
-
-
-def _embedded(art: Article, prev: DocMention | None, d: DocMention) -> bool:
-    """Is ``d`` named inside ``prev``'s subject ("Kết luận 65-KL/TW về tiếp tục thực hiện Nghị quyết 24-NQ/TW")?"""
-    if prev is None:
-        return False
-    gap = art.low[prev.end : d.start]
-    if len(gap) < 260 and EMBED_GAP.match(gap):
-        return True
-    return len(gap) < 300 and EMBED_TAIL.search(gap) is not None and not EMBED_BREAK.search(gap)
-
-
-def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) -> list[str]:
-    """Codes briefed in [start, end): not inside another numbered document's subject; with ``clauses``, not in
-    a later clause announcing a future briefing ("; riêng Nghị quyết 72 sẽ được quán triệt ...")."""
-    out: list[str] = []
-    prev_full: DocMention | None = None
-    cut = end
-    if clauses:
-        for m in re.finditer(r";|, riêng|, còn", art.low[start:end]):
-            nxt = art.low[start + m.end() : end]
-            nxt = nxt.split(";", 1)[0]
-            if FUTURE.search(nxt):
-                cut = start + m.start()
-                break
-    for d in art.doc_mentions:
-        if d.end <= start:
-            continue
-        if d.start >= cut:
-            break
-        basis = BASIS_BEFORE.search(art.low[max(0, d.start - 30) : d.start])
-        if not basis and not _embedded(art, prev_full, d) and d.code not in out:
-            out.append(d.code)
-        if d.full:
-            prev_full = d
-    return out
-
-
-def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[str]:
-    """Codes meant by an unnumbered reference after a briefing word ("quán triệt Chỉ thị", "hai Nghị quyết")."""
-    m = BARE_DOC.search(art.low, start, end + 40)  # room for its lookahead past ``end``
-    if not m or m.start() >= end:
-        return []
-    from briefwatch.docs import _TYPE_WORDS
-
-    dtype = _TYPE_WORDS.get(m.group(2))
-    plural = m.group(1) is not None
-    pool = [c for c in umbrella if _type_of_code(art, c) == dtype]
-    if not pool:
-        counts: dict[str, int] = {}
-        for d in art.doc_mentions:
-            if d.type == dtype:
-                counts[d.code] = counts.get(d.code, 0) + 1
-        pool = sorted(counts, key=lambda c: -counts[c]) if not plural else list(counts)
-    return pool if plural else pool[:1]
-
-
-def _type_of_code(art: Article, code: str) -> str | None:
-    return next((d.type for d in art.doc_mentions if d.code == code), None)
-
-
-def _kind(text: str) -> str | None:
-    for rx, k in KINDS:
-        if rx.search(text):
-            return k
-    return None
-
-
-def _number(num: str, unit: str | None) -> int | None:
-    num = num.replace(".", "").replace(",", "")
-    if not num.isdigit():
-        return None
-    val = int(num)
-    if unit:
-        val *= 10000 if unit == "vạn" else 1000
-    return val
-
-
-def _attendance(text: str) -> tuple[int | None, bool]:
-    """(attendees, is a total) a (lower-cased) passage states. A total over all sites wins; then an explicit
-    attendance ("250 đảng viên dự hội nghị"); then a "cho/với N người" phrase; never a membership count
-    ("31 chi bộ với 610 đảng viên") or a number of sites."""
-    present = prep = None
-    for m in NUM_PERSONS.finditer(text):
-        if m.start() and text[m.start() - 1] in "0123456789.,/":
-            continue
-        val = _number(m.group(1), m.group(2))
-        if not val:
-            continue
-        before = text[max(0, m.start() - 100) : m.start()]
-        if ATT_TOTAL_BEFORE.search(before) and (m.group(3) is None or m.group(3) == "lượt"):
-            return val, True
-        if m.group(3):  # "lượt" counts only in a total
-            continue
-        core = QUALIFIER.sub("", before)
-        if MEMBERSHIP.search(core[-40:]):
-            continue
-        if present is None and ATT_PRESENT_AFTER.match(text, m.end()):
-            present = val
-        if prep is None and ATT_PREP_BEFORE.search(before):
-            prep = val
-    return (present if present is not None else prep), False
-
-
-def _attendees(text: str) -> int | None:
-    return _attendance(text)[0] if DIGIT.search(text) else None
-
-
-def _is_total(text: str) -> bool:
-    return _attendance(text)[1]
-
-
-def _frame_date(
-    art: Article, s: Sentence, clause_start: int, trig: int, section: Section, prev: dt.date | None
-) -> dt.date | None:
-    cands = [
-        d
-        for d in art.dates.between(clause_start, s.end)
-        if clause_start <= d.start < s.end
-        and not _in_spans(d.start, art.doc_spans)
-        and not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
-    ]
-    before = [d for d in cands if d.start < trig]
-    pick = before[0] if before else (cands[0] if cands else None)
-    if pick is None:
-        if prev is not None and SAME_DAY.search(art.low, clause_start, trig):
-            return prev
-        pick = section.header_date
-    if pick is None:
-        return None
-    return dates_mod.resolve(pick, art.published, None if art.published else _fallback_year(art, s))
-
-
-def _fallback_year(art: Article, s: Sentence) -> int | None:
-    years = [d.year for d in art.dates.between(0, s.end + 400) if d.year is not None]
-    return max(years) if years else None
+from briefwatch.reading import (
+    Article,
+    Frame,
+    Section,
+    Sentence,
+    _attendance,
+    _attendees,
+    _bare_docs,
+    _docs_between,
+    _frame_date,
+    _holders,
+    _in_spans,
+    _is_total,
+    _kind,
+    _passive_holder,
+    _positive,
+    _resolve_all,
+    _sections,
+    split_sentences,
+)
+from briefwatch.units import central_organ_before
 
 
 class _State:
@@ -667,38 +315,6 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
     for f in targets:
         own, f.docs = f.docs, []
         f.add_docs(codes + own)
-
-
-def _resolve_all(
-    art: Article, mentions: list[Mention], section: Section, near: Mention | None = None
-) -> list[dict]:
-    hint = _commune_hint(art, section, near)
-    out: list[dict] = []
-    for m in mentions:
-        r = resolve(m, art.gz, art.ctx, art.published, hint)
-        if r and all(r["unit"] != o["unit"] for o in out):
-            out.append(r)
-    return out
-
-
-def _commune_hint(art: Article, section: Section, near: Mention | None = None) -> Unit | None:
-    """The commune a bare "Đảng ủy xã" means: the one named earlier in the sentence ("Tại điểm cầu xã Tản Lĩnh,
-    Đảng ủy xã ..."), the section's, the source's home, or the article's only commune."""
-    for m in ([near] if near else []) + section.header_units:
-        if m.level == "commune" and m.short:
-            r = art.gz.find(m.short, types=m.types, on=art.published) or art.gz.find(m.short, types=m.types)
-            told = [u for u in r if u.district and u.district.casefold() in art.ctx.districts] or r
-            if told:
-                return told[0]
-    if art.ctx.home_unit:
-        return art.ctx.home_unit
-    names = {(m.short, m.types) for m in art.unit_mentions if m.level == "commune" and m.short}
-    if len(names) == 1:
-        short, types = next(iter(names))
-        r = art.gz.find(short, types=types, on=art.published) or art.gz.find(short, types=types)
-        told = [u for u in r if u.district and u.district.casefold() in art.ctx.districts] or r
-        return told[0] if told else None
-    return None
 
 
 def _same_frame(current: list[Frame], unit: dict, date: dt.date | None) -> Frame | None:

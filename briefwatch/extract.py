@@ -8,8 +8,9 @@ from typing import Any
 
 from briefwatch import dates as dates_mod
 from briefwatch.docs import find_documents
-from briefwatch.events import Article, doc_tail_spans, extract_events
+from briefwatch.events import extract_events
 from briefwatch.gazetteer import Gazetteer, load_gazetteer
+from briefwatch.reading import Article, doc_tail_spans
 from briefwatch.sites import home_from_url
 from briefwatch.text import canon_tone, clean_text, html_to_text, key
 from briefwatch.units import build_context, find_mentions
