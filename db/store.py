@@ -22,13 +22,14 @@ import datetime as dt
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlite_utils
+
+from briefwatch import text as _text
 
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|zarsrc|zrsrc|_ga|mc_[a-z]+|ref|source|src)$", re.I)
 MAX_FAILURE_ATTEMPTS = 3
@@ -49,26 +50,9 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 
-def nfc(text: str) -> str:
-    """NFC, with the look-alike Ð (U+00D0) mapped to Đ (U+0110)."""
-    return unicodedata.normalize("NFC", text).replace("\u00d0", "\u0110")
-
-
-_TONE_MOVES = {
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
-}  # fmt: skip
-_TONE_RE = re.compile("|".join(_TONE_MOVES))
-
-
-def match_key(text: str | None) -> str:
-    """A comparison key: NFC, lower case, one tone placement (hoà = hòa, uỷ = ủy), single spaces."""
-    if not text:
-        return ""
-    t = nfc(text).lower()
-    t = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], t)
-    return " ".join(t.split())
+# one normalisation for the whole project (NFC, Ð→Đ; and a key with one tone placement, case-folded)
+nfc = _text.nfc
+match_key = _text.key
 
 
 _CAPTION_RE = re.compile(r"^.*\s-\sẢnh\s*\d+\.?\s*$", re.M)
