@@ -97,7 +97,7 @@ _ENGINE: bool | None = None
 
 
 def engine_works() -> bool:
-    """Whether the extraction engine (lead's work) currently finds a plain event."""
+    """Whether the extraction engine finds a plain event."""
     global _ENGINE
     if _ENGINE is None:
         try:
