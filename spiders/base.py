@@ -14,11 +14,14 @@ import logging
 import os
 import re
 import time
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import lxml.etree
 import scrapy
+from parsel.csstranslator import HTMLTranslator
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     DownloadCancelledError,
@@ -62,6 +65,23 @@ def classify_failure(failure: Failure) -> str:
     if failure.check(DNSLookupError, ConnectError):
         return "connection"
     return failure.type.__name__.lower() if failure.type else "unknown"
+
+
+_STRING = lxml.etree.XPath("string()")
+
+
+@lru_cache(maxsize=512)
+def _css_xpath(css: str) -> lxml.etree.XPath:
+    """A CSS selector of the registry as compiled XPath (parsel's translation, compiled once)."""
+    return lxml.etree.XPath(HTMLTranslator().css_to_xpath(css))
+
+
+def _first(root: Any, css: str | None) -> Any:
+    """The first element ``css`` selects in the page, or None."""
+    if not css:
+        return None
+    found = _css_xpath(css)(root)
+    return found[0] if found else None
 
 
 class SourceSpider(scrapy.Spider):
@@ -276,13 +296,12 @@ class SourceSpider(scrapy.Spider):
             store.record_failure(self.db, response.meta["canonical"], self.src.name, "not_text", self.now())
             return
         sel = {**self.default_article, **self.src.article}
-        title = clean_line(" ".join(response.css(sel["title"]).xpath("string()").getall()[:1])) or None
-        date_text = (
-            clean_line(" ".join(response.css(sel["date"]).xpath("string()").getall()[:1]))
-            if sel.get("date")
-            else ""
-        )
-        body = html_to_text([n.root for n in response.css(sel["body"])[:1]]) if sel.get("body") else ""
+        root = response.selector.root  # parsed once; the selectors run as precompiled XPath on it
+        title_el, date_el, body_el = (_first(root, sel.get(k)) for k in ("title", "date", "body"))
+        title = clean_line(_STRING(title_el)) if title_el is not None else None
+        title = title or None
+        date_text = clean_line(_STRING(date_el)) if date_el is not None else ""
+        body = html_to_text([body_el]) if body_el is not None else ""
         path = "selectors"
         min_chars = self.settings.getint("BRIEFWATCH_MIN_SELECTOR_TEXT", 200)
         if not title or len(body) < min_chars:
