@@ -280,42 +280,37 @@ CREATE TEMP TABLE _docinc (ev_code TEXT, doc TEXT, issued TEXT, PRIMARY KEY (ev_
 CREATE TEMP TABLE _dirty_ev (event_id INTEGER, code TEXT, PRIMARY KEY (event_id, code)) WITHOUT ROWID;
 """
 
-# recompute the first briefing per (watched document, unit) for the documents in _docmatch
-_BRIEF = """
+# the first briefing per (watched document, unit) among some event rows: an undated event takes its earliest
+# article's publish date. {source} picks the (event, code) rows, {match} maps their codes to watched documents.
+_BRIEF_TEMPLATE = """
 INSERT INTO alert_briefs (document, ukey, bdate, event_id)
 SELECT dm.doc, u.ukey, MIN(x.d), x.event_id
 FROM (
-    SELECT ed.event_id, ed.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
+    SELECT src.event_id, src.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
            substr(COALESCE(e.date, (SELECT MIN(a.published) FROM event_evidence ev JOIN articles a ON a.id = ev.article_id
                                     WHERE ev.event_id = e.id)), 1, 10) AS d
-    FROM event_documents ed JOIN events e ON e.id = ed.event_id
-    WHERE ed.code IN (SELECT ev_code FROM _docmatch)
+    FROM {source} src JOIN events e ON e.id = src.event_id
+    {where}
 ) x
-JOIN _docmatch dm ON dm.ev_code = x.code
+JOIN {match} dm ON dm.ev_code = x.code
 JOIN _emap em ON em.unit = x.unit AND em.district = x.district AND em.province = x.province
 JOIN _units u ON u.uid = em.uid
 WHERE x.d >= dm.issued
 GROUP BY dm.doc, u.ukey
 """
 
+# recompute the first briefing per (watched document, unit) for the documents in _docmatch
+_BRIEF = _BRIEF_TEMPLATE.format(
+    source="event_documents", where="WHERE src.code IN (SELECT ev_code FROM _docmatch)", match="_docmatch"
+)
+
 # merge newly added (event, code) pairs into the cache of documents that are otherwise up to date
-_BRIEF_ADD = """
-INSERT INTO alert_briefs (document, ukey, bdate, event_id)
-SELECT dm.doc, u.ukey, MIN(x.d), x.event_id
-FROM (
-    SELECT de.event_id, de.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
-           substr(COALESCE(e.date, (SELECT MIN(a.published) FROM event_evidence ev JOIN articles a ON a.id = ev.article_id
-                                    WHERE ev.event_id = e.id)), 1, 10) AS d
-    FROM _dirty_ev de JOIN events e ON e.id = de.event_id
-) x
-JOIN _docinc dm ON dm.ev_code = x.code
-JOIN _emap em ON em.unit = x.unit AND em.district = x.district AND em.province = x.province
-JOIN _units u ON u.uid = em.uid
-WHERE x.d >= dm.issued
-GROUP BY dm.doc, u.ukey
-ON CONFLICT (document, ukey) DO UPDATE SET bdate = excluded.bdate, event_id = excluded.event_id
+_BRIEF_ADD = (
+    _BRIEF_TEMPLATE.format(source="_dirty_ev", where="", match="_docinc")
+    + """ON CONFLICT (document, ukey) DO UPDATE SET bdate = excluded.bdate, event_id = excluded.event_id
 WHERE excluded.bdate < alert_briefs.bdate
 """
+)
 
 _EVENT_STRINGS_ADD = """
 SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM events e
