@@ -18,6 +18,11 @@ _SEP = r"\s*[/.\-–]\s*"
 
 # "ngày 7 tháng 8 năm 2023", "ngày 07/8/2023", "29/9/2023", "8-9", "12/9"
 _FULL_WORDS = re.compile(rf"[Nn]gày\s+{_D}\s+[Tt]háng\s+{_M}(?:\s*(?:,\s*)?[Nn]ăm\s+{_Y})?")
+# "ngày 21 và sáng ngày 22 tháng 12 năm 2022": a session over two days, the first one counts
+_WORDS_RANGE = re.compile(
+    rf"[Nn]gày\s+{_D}\s*(?:và|đến|tới|[-–,])\s*(?:(?:sáng|chiều|tối)\s+)?(?:ngày\s+)?\d{{1,2}}\s+[Tt]háng\s+{_M}"
+    rf"(?:\s*(?:,\s*)?[Nn]ăm\s+{_Y})?"
+)
 _RANGE = re.compile(
     rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])"
 )
@@ -74,7 +79,7 @@ _CAND = re.compile(r"\d{1,2}\s*(?:[/.\-–]|và|đến|tới|,)")
 
 def _candidates(pat: re.Pattern, text: str):
     """Matches of ``pat`` tried only near digits followed by a date separator (fast on long texts)."""
-    if pat is _FULL_WORDS:
+    if pat is _FULL_WORDS or pat is _WORDS_RANGE:
         yield from pat.finditer(text)
         return
     last = -1
@@ -95,8 +100,13 @@ def find_dates(text: str) -> list[DateMention]:
         return all(b <= s or a >= e for s, e in taken)
 
     has_words = "gày" in text
-    for pat, idx in ((_FULL_WORDS, (1, 2, 3)), (_RANGE, (1, 3, 4)), (_NUMERIC, (1, 2, 3))):
-        if pat is _FULL_WORDS and not has_words:
+    for pat, idx in (
+        (_WORDS_RANGE, (1, 2, 3)),
+        (_FULL_WORDS, (1, 2, 3)),
+        (_RANGE, (1, 3, 4)),
+        (_NUMERIC, (1, 2, 3)),
+    ):
+        if pat in (_FULL_WORDS, _WORDS_RANGE) and not has_words:
             continue
         for m in _candidates(pat, text):
             if not free(m.start(), m.end()):

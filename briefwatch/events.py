@@ -15,8 +15,9 @@ filled by the sentences that follow. Pure functions over a prepared article (see
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from briefwatch.gazetteer import COMMUNE_LEVEL
+from briefwatch.gazetteer import COMMUNE_LEVEL, REFORM
 from briefwatch.patterns import (
     BASIS_START,
     BCD,
@@ -25,6 +26,7 @@ from briefwatch.patterns import (
     DIGIT,
     GENERIC,
     ISSUANCE,
+    LIST_ITEM,
     NEG,
     RELAY,
     RETRO,
@@ -56,6 +58,12 @@ from briefwatch.reading import (
 from briefwatch.units import central_organ_before
 
 
+# the purpose of the meeting being reported ("Hội nghị được tổ chức nhằm quán triệt ..."): what it briefed
+_PURPOSE = re.compile(
+    r"^\W*(?:hội nghị|buổi \w+|lớp \w+)(?: \w+){0,3} (?:được tổ chức |diễn ra )?(?:nhằm|để) $"
+)
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -85,9 +93,17 @@ def extract_events(art: Article) -> list[dict]:
     # one pass marks the sentences that can open or feed a meeting: a briefing or meeting word, a visit
     low = art.low
     hot = {i for i, x in enumerate(sents) if any(w in low[x.start : x.end] for w in _HOT_WORDS)}
+    listing = False  # the previous sentence briefed documents of the open meeting: a list may follow
     for i, s in enumerate(sents):
         section = sections[s.section]
         current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])
+        if current and listing and LIST_ITEM.match(art.low, s.start, s.end):
+            docs = _docs_between(art, s.start, s.end, clauses=True)
+            for f in current:
+                f.add_docs(docs)
+            if docs:
+                continue
+        listing = False
         if i not in hot:
             if current and DIGIT.search(art.low, s.start, s.end):
                 _count(art.low[s.start : s.end], current)  # "Dự hội nghị có 35 đồng chí ..."
@@ -97,11 +113,12 @@ def extract_events(art: Article) -> list[dict]:
         is_cont = bool(CONT_START.match(seg)) and bool(current)
         pos = None if is_cont else _positive(art, clause_start, s, clause_start)
         if pos is not None and _open(art, st, s, section, clause_start, pos, current):
+            listing = True
             continue
         if _visit(art, st, s, clause_start):
             continue
         if current:
-            _continue(art, s, clause_start, seg, current)
+            listing = _continue(art, s, clause_start, seg, current)
     _inherit(st)
     _title_docs(art, st.frames)
     return _finish(st.frames)
@@ -242,8 +259,9 @@ def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
     return True
 
 
-def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: list[Frame]) -> None:
-    """Add what a sentence about the open meeting briefs: documents, kind, attendees."""
+def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: list[Frame]) -> bool:
+    """Add what a sentence about the open meeting briefs: documents, kind, attendees. True when it has a
+    briefing verb (a list of what was briefed may follow it)."""
     verb = CONT_VERB.search(seg)
     need = any(f.attendees is None for f in current) or "tổng" in seg or "tất cả" in seg
     att = _attendees(seg) if need else None
@@ -255,7 +273,7 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
             or ISSUANCE.search(seg)
             or pre.endswith("việc ")
             or (NEG.search(pre) and not CONT_START.match(seg))
-            or NEG.search(pre[-25:])
+            or (NEG.search(pre[-25:]) and not _PURPOSE.search(pre))
         ):
             verb = None
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
@@ -266,6 +284,7 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
             f.kind = kind
         if att is not None and (f.attendees is None or _is_total(seg)):
             f.attendees = att
+    return verb is not None
 
 
 def _count(seg: str, current: list[Frame]) -> None:
@@ -352,7 +371,9 @@ def _finish(frames: list[Frame]) -> list[dict]:
             {
                 "unit": u["unit"],
                 "unit_type": u["unit_type"],
-                "district": u["district"] if u["unit_type"] in COMMUNE_LEVEL else None,
+                "district": u["district"]
+                if u["unit_type"] in COMMUNE_LEVEL and not (f.date and f.date >= REFORM)
+                else None,
                 "province": u["province"],
                 "directives": f.docs,
                 "date": f.date.isoformat() if f.date else None,

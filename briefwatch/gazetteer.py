@@ -7,8 +7,10 @@ structure: 63 provinces, their districts and 10,000+ communes/wards/towns, valid
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -81,6 +83,35 @@ def _dataset_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "dataset.db"
 
 
+_ALIASES = {
+    "hcm": "Hồ Chí Minh",
+    "tphcm": "Hồ Chí Minh",
+    "tp.hcm": "Hồ Chí Minh",
+    "tp. hcm": "Hồ Chí Minh",
+    "tp hcm": "Hồ Chí Minh",
+    "tp. hồ chí minh": "Hồ Chí Minh",
+    "tp hồ chí minh": "Hồ Chí Minh",
+    "thừa thiên huế": "Huế",
+    "thừa thiên - huế": "Huế",
+    "thừa thiên-huế": "Huế",
+}
+_LEGACY_FULL = {"Huế": "Thừa Thiên Huế"}
+# common misspellings of official names: "Đăk Nông" is "Đắk Nông", "Đắc Lắc" is "Đắk Lắk"
+_SPELLING = (
+    ("đăk", "đắk"),
+    ("đắc lắc", "đắk lắk"),
+    ("đăklăk", "đắk lắk"),
+    ("đắklắk", "đắk lắk"),
+    ("krông", "krông"),
+)
+
+
+def _spelling(k: str) -> str:
+    for a, b in _SPELLING:
+        k = k.replace(a, b)
+    return k
+
+
 class Gazetteer:
     """Units indexed by (type, name key); lookups filter by validity date, district and province."""
 
@@ -90,6 +121,9 @@ class Gazetteer:
         for u in self.all:
             self._by_short[key(u.short)].append(u)
         self.province_names = sorted({u.province for u in self.all}, key=len, reverse=True)
+        # names the press uses for a province-level city besides its official one
+        for alias, official in _ALIASES.items():
+            self._by_short[alias] = [u for u in self._by_short.get(key(official), []) if u.district is None]
 
     def find(
         self,
@@ -101,17 +135,21 @@ class Gazetteer:
         province: str | None = None,
     ) -> list[Unit]:
         """Units named ``short`` (any case or tone placement), optionally filtered."""
-        cands = self._by_short.get(key(short), [])
+        k = key(short)
         tset = set(types) if types else None
         dk, pk = key(district), key(province)
-        return [
-            u
-            for u in cands
-            if (tset is None or u.unit_type in tset)
-            and u.valid_on(on)
-            and (not dk or key(u.district) == dk)
-            and (not pk or key(u.province) == pk)
-        ]
+        for kk in (k, _spelling(k)) if k else ():
+            out = [
+                u
+                for u in self._by_short.get(kk, ())
+                if (tset is None or u.unit_type in tset)
+                and u.valid_on(on)
+                and (not dk or key(u.district) == dk)
+                and (not pk or key(u.province) == pk)
+            ]
+            if out:
+                return out
+        return []
 
     def units(
         self, on: dt.date | None = None, province: str | None = "Hà Nội", levels: Iterable[str] | None = None
@@ -129,8 +167,22 @@ class Gazetteer:
         return bool(self.find(district, types=DISTRICT_LEVEL, province=province))
 
 
+_NUMBERED = re.compile(r"^(?:Phường|Quận|Xã|Thị trấn)\s+(\d+)$")
+
+
+def _short(name: str | None) -> str | None:
+    """The dataset writes numbered units with their type word ("Phường 6", "Quận 1"): the short name is "6"."""
+    if not name:
+        return name
+    name = canon_tone(nfc(name.strip()))
+    m = _NUMBERED.match(name)
+    return m.group(1) if m else name
+
+
 def _mk(type_: str, short: str, **kw) -> Unit:
-    short = canon_tone(nfc(short.strip()))
+    short = _short(short)
+    if kw.get("district"):
+        kw["district"] = _short(kw["district"])
     kw["province"] = canon_tone(nfc(kw["province"]))
     return Unit(name=f"{TYPE_WORDS[type_]} {short}", unit_type=type_, short=short, **kw)
 
@@ -159,7 +211,10 @@ def build_units(db_file: Path | None = None) -> list[Unit]:
             continue
         if in_old:
             t = "thanh_pho_tw" if tw_old else "tinh"
-            units.append(_mk(t, p, district=None, province=p, code="", valid_from=None, valid_to=LEGACY_END))
+            u = _mk(t, p, district=None, province=p, code="", valid_from=None, valid_to=LEGACY_END)
+            if p in _LEGACY_FULL:  # the dataset's short "Huế" was "tỉnh Thừa Thiên Huế" until 2025
+                u = dataclasses.replace(u, name=f"{TYPE_WORDS[t]} {_LEGACY_FULL[p]}")
+            units.append(u)
         if in_new:
             t = "thanh_pho_tw" if tw_new else "tinh"
             units.append(_mk(t, p, district=None, province=p, code="", valid_from=REFORM, valid_to=None))
@@ -186,7 +241,7 @@ def build_units(db_file: Path | None = None) -> list[Unit]:
                 _mk(
                     _WARD_TYPES.get(wtype, "xa"),
                     ward,
-                    district=canon_tone(nfc(dist)),
+                    district=dist,
                     province=prov,
                     code=wcode or "",
                     valid_from=None,

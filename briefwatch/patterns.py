@@ -10,7 +10,7 @@ _DOC_WORDS = r"chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|
 # a briefing word: disseminated, deployed, studied, reviewed, relayed
 TRIGGER = re.compile(
     r"(?:quán triệt|triển khai|học tập|nghiên cứu|sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề|"
-    r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|thông tin chuyên đề|chủ trì(?: hội nghị)? tại điểm cầu)"
+    r"sơ kết|tổng kết|tiếp cầu|tiếp sóng|phổ biến|thông tin chuyên đề|chủ trì(?: hội nghị)?(?: tại)? điểm cầu)"
 )
 # a speaker from another body at the meeting: "Báo cáo viên của Thành ủy", "đại diện Ban Tuyên giáo"
 SPEAKER_BEFORE = re.compile(r"(?:báo cáo viên|đại diện|lãnh đạo|giảng viên)(?:\s+của)?\s+(?:\w+\s+){0,3}$")
@@ -35,7 +35,12 @@ FUTURE = re.compile(r"(?<!\w)(?:sẽ|dự kiến|chưa|dự định|vào tháng 
 CONT_START = re.compile(
     r"^\W*(?:tại hội nghị|cũng tại hội nghị|tại buổi|hội nghị|tiếp đó|sau đó|tiếp theo|trong chương trình|"
     r"các đại biểu|các đồng chí|cán bộ|đảng viên|các đảng viên|buổi|đại biểu|qua đó|trong buổi|ngay sau|"
-    r"phát biểu|kết luận hội nghị|tham dự|dự hội nghị|dự và)"
+    r"phát biểu|kết luận hội nghị|tham dự|dự hội nghị|dự và|các nội dung|những nội dung|nội dung|các văn bản|"
+    r"văn bản|cụ thể|gồm|bao gồm|đó là)"
+)
+# a sentence that goes on listing what the open meeting briefed: "Cụ thể: ...", "- Nghị quyết số 18-NQ/TW ..."
+LIST_ITEM = re.compile(
+    rf"\W*(?:cụ thể|gồm|bao gồm|đó là|(?:\d+\s+năm\s+thực hiện\s+)?(?:{_DOC_WORDS})\s+(?:số\s*)?\d)"
 )
 CONT_VERB = re.compile(
     r"(?:quán triệt|triển khai|truyền đạt|được nghe|đã nghe|nghe|giới thiệu|trình bày|phổ biến|học tập|nghiên cứu|"
@@ -62,7 +67,8 @@ COORD_GAP = re.compile(
 # thực hiện Nghị quyết 24-NQ/TW"); run on lower-cased text
 EMBED_GAP = re.compile(
     r"^(?:\s*,?\s*ngày\s+[\d/.\-]+)?(?:\s*,?\s*(?:của|do)\s[^,;.]{0,80}?)?\s*,?\s*(?:về\s+)?(?:việc\s+)?[“\"]?"
-    r"(?:(?:tiếp tục|đẩy mạnh|tăng cường)\s+)?(?:thực hiện|triển khai thực hiện|triển khai|thi hành|sơ kết|tổng kết)"
+    r"(?:(?:tiếp tục|đẩy mạnh|tăng cường)\s+)?(?:(?:sơ kết|tổng kết)\s+(?:\d+\s+năm\s+)?(?=thực hiện))?"
+    r"(?:thực hiện|triển khai thực hiện|triển khai|thi hành|sơ kết|tổng kết)"
     r"(?:\s+(?:việc|có hiệu quả|hiệu quả|tốt))?\s+"
     rf"(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$"
 )
@@ -78,7 +84,7 @@ EMBED_BREAK = re.compile(
 # an unnumbered reference to the article's document(s): "quán triệt Chỉ thị", "hai Nghị quyết", "Chỉ thị trên"
 BARE_DOC = re.compile(
     rf"(?<!\w)(?:(hai|ba|bốn|2|3|4|các|những|cả hai)\s+)?({_DOC_WORDS})(?!\s+(?:số\s+)?\d)"
-    r"(?!\s+(?:của|về|đại hội|trung ương|hội nghị|lần|khóa))"
+    r"(?!\s+(?:của|về|đại hội|trung ương|hội nghị|lần|khóa|tw|t\.ư|tư|hntw|ban chấp hành|bch))"
 )
 _PERSONS = (
     r"(?:đồng chí|đảng viên|cán bộ|đại biểu|người|hội viên|học viên|đoàn viên|công chức|cb,?\s*đv|"

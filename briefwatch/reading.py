@@ -217,6 +217,8 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     issued); or of a "tổ chức hội nghị" with no briefing word; None if neither."""
     low = art.low
     for t in TRIGGER.finditer(low, anchor, s.end):
+        if _in_spans(t.start(), art.doc_spans):
+            continue  # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report
         window = low[anchor : t.start()]
         if window.endswith(
             ("việc ", "công tác ")
@@ -382,10 +384,34 @@ def _frame_date(
         pick = section.header_date
     if pick is None:
         return None
-    return dates_mod.resolve(pick, art.published, None if art.published else _fallback_year(art, s))
+    return dates_mod.resolve(pick, art.published, None if art.published else _fallback_year(art, s, pick))
 
 
-def _fallback_year(art: Article, s: Sentence) -> int | None:
+_YEARS_OF = re.compile(
+    r"(\d{1,2})\s+năm\s+(?:triển khai\s+)?thực hiện\s+(?:(?:chỉ thị|nghị quyết|kết luận|quy định|chương trình|"
+    r"kế hoạch|đề án|thông báo|hướng dẫn)\s+)?(?:số\s*)?$"
+)
+
+
+def _fallback_year(art: Article, s: Sentence, pick: dates_mod.DateMention) -> int | None:
+    """With no publish date, the year the text fixes: "N năm thực hiện" a document issued in year Y gives Y + N;
+    else the meeting comes after the documents it names (the first such day on or after the latest issue
+    date); else the latest year written up to just after the sentence."""
+    issued: list[dt.date] = []
+    for d in art.doc_mentions:
+        doc = art.documents.get(d.code) if hasattr(art, "documents") else None  # type: ignore[attr-defined]
+        if doc is None or not doc.issued:
+            continue
+        day = dt.date.fromisoformat(doc.issued)
+        m = _YEARS_OF.search(art.low, max(0, d.start - 60), d.start)
+        if m and d.start < s.end + 400 and not _in_spans(m.start(), art.doc_spans):
+            return day.year + int(m.group(1))
+        issued.append(day)
+    if issued:
+        last = max(issued)
+        for y in (last.year, last.year + 1):
+            if dates_mod._valid(y, pick.month, pick.day) and dt.date(y, pick.month, pick.day) >= last:
+                return y
     years = [d.year for d in art.dates.between(0, s.end + 400) if d.year is not None]
     return max(years) if years else None
 

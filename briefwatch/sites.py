@@ -64,6 +64,8 @@ def home_from_url(
         if olds:
             return {"district": olds[0].short}
         return None
+    if not m and (host.endswith(".gov.vn") or host.endswith(".dcs.vn")):
+        return _portal_home(host, urlsplit(url).path if url else "", published, gz)
     if host.endswith("thanhuyhanoi.vn") and url:
         pm = re.match(r"^/tin-tuc/(xa|phuong|thi-tran|huyen|quan|thi-xa)-([a-z0-9-]+)/", urlsplit(url).path)
         if pm:
@@ -77,3 +79,83 @@ def home_from_url(
             if cands:
                 return {"district": cands[0].short} if level == "district" else {"unit": cands[0].name}
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _country_index(gz: Gazetteer) -> dict[tuple[str, str], list]:
+    """(level, ascii short name) → units of the whole country: "quangnam", "hiepduc", "binhson"."""
+    idx: dict[tuple[str, str], list] = {}
+    for u in gz.all:
+        level = (
+            "district"
+            if u.unit_type in DISTRICT_LEVEL
+            else "commune"
+            if u.unit_type in COMMUNE_LEVEL
+            else "province"
+        )
+        idx.setdefault((level, _ascii(u.short)), []).append(u)
+    for alias, prov in (
+        ("hue", "Huế"),
+        ("thuathienhue", "Huế"),
+        ("tphcm", "Hồ Chí Minh"),
+        ("hochiminhcity", "Hồ Chí Minh"),
+    ):
+        idx.setdefault(("province", alias), []).extend(
+            u for u in gz.all if u.short == prov and u.district is None
+        )
+    return idx
+
+
+def _portal_home(host: str, path: str, published: dt.date | None, gz: Gazetteer) -> dict | None:
+    """A provincial portal family's host names its units from the commune up to the province:
+    ``binhson.hiepduc.quangnam.gov.vn`` (commune, district, province), ``khuetrung.danang.gov.vn``,
+    ``doluong.gov.vn`` (a district, when its name is unique), ``tuyphong.binhthuan.dcs.vn``,
+    ``dongnai.dcs.vn/longthanh/...`` (the district in the path)."""
+    labels = [re.sub(r"\d+$", "", x) for x in host.split(".")[:-2] if x not in ("www", "portal", "m")]
+    if not labels:
+        return None
+    idx = _country_index(gz)
+    legacy = published is None or published < REFORM
+
+    def find(level: str, label: str, province: str | None = None, district: str | None = None) -> list:
+        return [
+            u
+            for u in idx.get((level, label), [])
+            if (province is None or u.province == province)
+            and (district is None or u.district == district)
+            and (level == "province" or u.valid_on(published) or (published is None and u.valid_to))
+        ]
+
+    provs = find("province", labels[-1])
+    if not provs:
+        if len(labels) == 1:
+            dists = find("district", labels[0])
+            if len({(u.short, u.province) for u in dists}) == 1 and legacy:
+                return {"district": dists[0].short, "province": dists[0].province}
+        return None
+    province = provs[0].province
+    rest = labels[:-1]
+    if not rest and path:
+        seg = _ascii(path.strip("/").split("/", 1)[0])
+        rest = [seg] if seg else []
+    home: dict = {"province": province}
+    if not rest:
+        return home
+    if len(rest) >= 2:
+        dists = find("district", rest[-1], province) if legacy else []
+        if dists:
+            home["district"] = dists[0].short
+            communes = find("commune", rest[-2], province, dists[0].short)
+            if communes:
+                home["unit"] = communes[0].name
+        return home
+    dists = find("district", rest[0], province) if legacy else []
+    if dists:
+        home["district"] = dists[0].short
+        return home
+    communes = find("commune", rest[0], province)
+    if len({u.name for u in communes}) == 1:
+        home["unit"] = communes[0].name
+        if communes[0].district and legacy:
+            home["district"] = communes[0].district
+    return home

@@ -99,10 +99,10 @@ _CENTRAL = re.compile(
 )
 # non-territorial units (capitals matter): bloc Party committees and city departments
 _KHOI = re.compile(
-    r"(?:Đảng ủy|Đảng bộ) Khối((?: (?:các|cơ|quan|[Dd]oanh|nghiệp|[A-ZĐ]\w*)){1,5}?) (?:[Tt]hành phố|TP\.?)(?: Hà Nội)?(?!\w)"
+    r"(?:Đảng ủy|Đảng bộ) [Kk]hối((?: (?:các|cơ|quan|[Dd]oanh|nghiệp|[A-ZĐ]\w*)){1,5}?) (?:[Tt]hành phố|TP\.?)(?: Hà Nội)?(?!\w)"
 )
 _AGENCY = re.compile(
-    r"((?:Đảng ủy|Đảng bộ) Khối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
+    r"((?:Đảng ủy|Đảng bộ) [Kk]hối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
 )
 _AGENCY_START = re.compile(r"Đảng ủy |Đảng bộ |Sở ")
 # the city/province departments, by their official names (lower-case words make a generic pattern greedy)
@@ -226,7 +226,7 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
             place = "Thành phố" if m.group(2).lower() == "thành phố" else m.group(2)
             name = f"Đảng ủy {organ} {place}"
         elif m := _AGENCY.match(text, a):
-            name = re.sub(r"^Đảng bộ Khối", "Đảng ủy Khối", m.group(1))
+            name = re.sub(r"^Đảng (?:bộ|ủy) [Kk]hối", "Đảng ủy Khối", m.group(1))
         elif m := _SO.match(text, a):
             name = m.group(0)
         else:
