@@ -57,7 +57,6 @@ from briefwatch.reading import (
 )
 from briefwatch.units import central_organ_before
 
-
 # the purpose of the meeting being reported ("Hội nghị được tổ chức nhằm quán triệt ..."): what it briefed
 _PURPOSE = re.compile(
     r"^\W*(?:hội nghị|buổi \w+|lớp \w+)(?: \w+){0,3} (?:được tổ chức |diễn ra )?(?:nhằm|để) $"
