@@ -84,7 +84,8 @@ _ISSUER = re.compile(
     r"\s*,?\s*(?:của|do)\s+((?:Ban [Tt]hường vụ|Ban Chấp hành|BCH|BTV|Thường trực|Ban Bí thư|Bộ Chính trị|Ban Chỉ đạo|"
     r"Đảng ủy|Đảng đoàn|Ban cán sự|Ban Tuyên giáo|UBND|Ủy ban nhân dân|HĐND|Hội đồng nhân dân|Chính phủ|Thủ tướng|Quốc hội|"
     r"Ủy ban Thường vụ Quốc hội|Trung ương|Huyện ủy|Quận ủy|Thị ủy|Thành ủy|Tỉnh ủy|Sở|Bộ)"
-    r"(?:\s+(?:[A-ZĐ][\w]*|ủy|thường vụ|nhân dân|[Tt]hành phố|[Qq]uận|[Hh]uyện|[Tt]ỉnh|xã|phường|thị trấn|TP\.?)){0,6})"
+    r"(?:\s+(?:[A-ZĐ][\w]*|ủy|thường vụ|nhân dân|chính trị|bí thư|chấp hành|trung ương|tuyên giáo|[Tt]hành phố|[Qq]uận|"
+    r"[Hh]uyện|[Tt]ỉnh|xã|phường|thị trấn|TP\.?)){0,6})"
 )
 _SUBJECT_START = re.compile(r"\s*[,:]?\s*(?:của\s+[^,;.“\"]{0,80}?\s+)?về\s+(?:việc\s+)?")
 _SUBJECT_STOP = re.compile(
@@ -278,8 +279,8 @@ def find_documents(
     for d in mentions:
         doc = docs.setdefault(d.code, Document(d.code, d.type))
         doc.mentions.append(d)
-        if not d.full:
-            continue
+        if not d.full and d.code in by_num_type.values():
+            continue  # a short reference to a full code written elsewhere: the full mention tells the details
         tail = text[d.end : d.end + 600]
         issued = None
         mdate = _ISSUE_DATE.match(tail)

@@ -53,6 +53,7 @@ from briefwatch.reading import (
     _positive,
     _resolve_all,
     _sections,
+    _site_holder,
     split_sentences,
 )
 from briefwatch.units import central_organ_before
@@ -74,6 +75,7 @@ class _State:
         self.umbrella_kind: str | None = None
         self.last_docs: list[str] = []  # documents of the latest meeting reported, a central one included
         self.last_date: dt.date | None = None  # and its date
+        self.opened: set[int] = set()  # sections where a holder opened a meeting of its own
 
 
 # words without which a sentence can neither open nor feed a meeting (substring tests: faster than a regex)
@@ -95,7 +97,9 @@ def extract_events(art: Article) -> list[dict]:
     listing = False  # the previous sentence briefed documents of the open meeting: a list may follow
     for i, s in enumerate(sents):
         section = sections[s.section]
-        current = st.open_by_section.get(s.section) or (st.last if s.section == 0 else [])
+        current = st.open_by_section.get(s.section) or (
+            st.last if s.section == 0 or s.section not in st.opened else []
+        )
         if current and listing and LIST_ITEM.match(art.low, s.start, s.end):
             docs = _docs_between(art, s.start, s.end, clauses=True)
             for f in current:
@@ -120,7 +124,49 @@ def extract_events(art: Article) -> list[dict]:
             listing = _continue(art, s, clause_start, seg, current)
     _inherit(st)
     _title_docs(art, st.frames)
+    if not any(f.docs for f in st.frames):
+        _headless(art, st, sents)
     return _finish(st.frames)
+
+
+# a text that starts inside the report of a review: "Cụ thể: Tổng kết 20 năm thực hiện Chỉ thị số ...; 10 năm ..."
+_HEADLESS = re.compile(r"\W*(?:cụ thể\s*:\s*)?(sơ kết|tổng kết)\s+\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")
+
+
+_YEARS_ITEM = re.compile(r"\W*\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")
+
+
+def _headless(art: Article, st: _State, sents: list[Sentence]) -> None:
+    """A text cut before the sentence naming the holder (a stored excerpt that begins mid-article), whose first
+    sentence lists the documents reviewed: the meeting is the only territorial unit's that the text names."""
+    if not sents or art.body_start:
+        return
+    s = sents[0]
+    m = _HEADLESS.match(art.low, s.start, s.end)
+    if not m:
+        return
+    named = {}
+    for mn in art.unit_mentions:
+        if mn.short is None or mn.agency or _in_spans(mn.start, art.doc_spans):
+            continue
+        r = _resolve_all(art, [mn], Section([], None, -1))
+        if r and r[0]["unit_type"] not in ("tinh", "thanh_pho_tw"):
+            named[r[0]["unit"]] = r[0]
+    if len(named) != 1:
+        return
+    end = s.end
+    for nxt in sents[
+        1:
+    ]:  # the list goes on in the next lines: "10 năm thực hiện Nghị quyết 25-NQ/TW ...; 5 năm ..."
+        if not (
+            _YEARS_ITEM.match(art.low, nxt.start, nxt.end) or LIST_ITEM.match(art.low, nxt.start, nxt.end)
+        ):
+            break
+        end = nxt.end
+    docs = _docs_between(art, m.start(1), end)
+    if docs:
+        kind = "so_ket" if m.group(1) == "sơ kết" else "tong_ket"
+        st.frames.append(Frame(list(named.values()), 0, len(st.frames), None, kind, docs, None, False))
 
 
 def _open(
@@ -134,7 +180,7 @@ def _open(
 ) -> bool:
     """Open (or extend) the frame(s) of an establishing sentence; False when it names no holder."""
     trig, has_trigger = pos
-    holders = _holders(art, clause_start, trig) or _passive_holder(art, s, trig)
+    holders = _holders(art, clause_start, trig) or _site_holder(art, s, trig) or _passive_holder(art, s, trig)
     if central_organ_before(art.text, clause_start, trig) and not holders:
         st.last_docs = _docs_between(art, trig, s.end, clauses=True) or st.last_docs
         st.last_date = _frame_date(art, s, clause_start, trig, section, None) or st.last_date
@@ -224,6 +270,7 @@ def _open(
         f.add_docs(docs)
         new.append(f)
     st.open_by_section[s.section] = new
+    st.opened.add(s.section)
     st.last = new
     return True
 

@@ -158,7 +158,9 @@ def _sections(
                     r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix
                 )
                 units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
-                if starts_ok and units and not TRIGGER.search(prefix):
+                # "Tại điểm cầu xã X, dự hội nghị có các đồng chí: ..." introduces a list of people, not a section
+                people = re.search(r"(?:^|[,\s])(?:dự|tham dự|có|gồm)(?:\s|$)", prefix)
+                if starts_ok and units and not TRIGGER.search(prefix) and not people:
                     hdates = art.dates.between(s, s + m.end(2))
                     sections.append(Section(units, hdates[0] if hdates else None, para))
                     cur = len(sections) - 1
@@ -198,6 +200,14 @@ def _rank(m: Mention) -> int:
     return {"commune": 0, "other": 0, "district": 1, "province": 2}[m.level]
 
 
+def _site_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
+    """ "(Dự và) chủ trì tại điểm cầu xã X ...": the unit that chaired its own site of a higher conference."""
+    m = re.compile(r"chủ trì(?: hội nghị)?(?: tại)? điểm cầu\s+").match(art.low, trig)
+    if not m:
+        return []
+    return [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2 and u.level != "province"][:1]
+
+
 def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
     """ "Hội nghị quán triệt ... của Đảng ủy xã X được tổ chức ...": the last unit after "của" before the verb."""
     verb = re.compile(r"(?:đã )?(?:được tổ chức|diễn ra)").search(art.low, trig, s.end)
@@ -230,6 +240,8 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if RETRO.search(window) and not art.dates.between(anchor, s.end):
             return None
         held = HELD.search(window)
+        if neg is None and low.startswith("chủ trì", t.start()):
+            return t.start(), True  # "(Dự và) chủ trì tại điểm cầu xã X": the site was held by X
         if held and (neg is None or held.start() < neg.start()):
             if MODAL.search(window, held.end()):
                 return None  # "đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt": a plan
@@ -396,7 +408,7 @@ _YEARS_OF = re.compile(
 def _fallback_year(art: Article, s: Sentence, pick: dates_mod.DateMention) -> int | None:
     """With no publish date, the year the text fixes: "N năm thực hiện" a document issued in year Y gives Y + N;
     else the meeting comes after the documents it names (the first such day on or after the latest issue
-    date); else the latest year written up to just after the sentence."""
+    date); else None."""
     issued: list[dt.date] = []
     for d in art.doc_mentions:
         doc = art.documents.get(d.code) if hasattr(art, "documents") else None  # type: ignore[attr-defined]
@@ -412,8 +424,7 @@ def _fallback_year(art: Article, s: Sentence, pick: dates_mod.DateMention) -> in
         for y in (last.year, last.year + 1):
             if dates_mod._valid(y, pick.month, pick.day) and dt.date(y, pick.month, pick.day) >= last:
                 return y
-    years = [d.year for d in art.dates.between(0, s.end + 400) if d.year is not None]
-    return max(years) if years else None
+    return None
 
 
 def _resolve_all(

@@ -186,7 +186,8 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
     for start, mend, word in _type_words(text, low):
         types = _TYPE_WORDS[word]
         # committees, cities and provinces take only names the gazetteer knows ("Thành ủy Nguyễn Văn Phong" is a person)
-        strict = word in _COMMITTEES or types[0] not in COMMUNE_LEVEL
+        # a district-level unit merged away before the dataset's date ("thị xã Cửa Lò", 2025) is kept as written
+        strict = word in _COMMITTEES or types[0] not in COMMUNE_LEVEL + ("huyen", "quan", "thi_xa")
         name, end = _read_name(text, mend, gz, types, strict)
         if name is None:
             if word in _COMMITTEES:
@@ -291,6 +292,11 @@ def build_context(
             continue
         if mn.level == "district":
             cands = gz.find(mn.short, types=mn.types)
+            if not cands and mn.word in ("huyện", "quận", "thị xã"):
+                k = key(mn.short)
+                ctx.districts[k] += 1
+                ctx.district_names[k] = canon_tone(mn.short)
+                ctx.district_types[k] = mn.types[0]
             if cands:
                 k = key(mn.short)
                 ctx.districts[k] += 1
@@ -445,7 +451,13 @@ def _resolve_bare(
         cands = gz.find(
             ctx.district_names[k], types=mn.types, province=ctx.main_province() or "Hà Nội"
         ) or gz.find(ctx.district_names[k], types=mn.types)
-        return _fields(cands[0], district=None) if cands else None
+        if not cands:  # named in the text but unknown to the dataset (merged before it was made)
+            from briefwatch.gazetteer import TYPE_WORDS
+
+            t = ctx.district_types[k]
+            name = f"{TYPE_WORDS[t]} {ctx.district_names[k]}"
+            return {"unit": name, "unit_type": t, "district": None, "province": ctx.main_province()}
+        return _fields(cands[0], district=None)
     # Thành ủy / Tỉnh ủy with no name: the article's province (Hà Nội when nothing else is said)
     prov = ctx.main_province() or "Hà Nội"
     cands = [c for c in gz.find(prov, types=("tinh", "thanh_pho_tw"), on=on) if c.unit_type in mn.types]
