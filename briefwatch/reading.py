@@ -256,6 +256,8 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if neg is not None:
             return None
     h = HELD_ONLY.search(low, anchor, s.end)
+    while h and _in_spans(h.start(), art.doc_spans):
+        h = HELD_ONLY.search(low, h.end(), s.end)
     if h and not NEG.search(low, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
         return h.start(), False
     return None

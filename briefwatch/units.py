@@ -68,6 +68,8 @@ def _type_words(text: str, low: str):
         yield a, b, word
 
 
+# the press's names of Hồ Chí Minh city after a type word: "Thành ủy TP.HCM", "TPHCM", "TP. Hồ Chí Minh"
+_HCM = re.compile(r"\s*(?:TP\.?\s?HCM|TPHCM|HCM|TP\.?\s?Hồ Chí Minh|Tp\.?\s?Hồ Chí Minh)(?![\w])")
 _NAME_TOKEN = re.compile(r"\s*([^\W_][\w]*)")
 _STOP_NAME = {
     "Đảng",
@@ -149,6 +151,9 @@ def _read_name(
 ) -> tuple[str | None, int]:
     """The proper name after a type word: the longest run of capitalised words (or a number) that the
     gazetteer knows for these types, else the run itself (cut at words that start another name)."""
+    m = _HCM.match(text, pos)
+    if m and gz.find("Hồ Chí Minh", types=types):
+        return "Hồ Chí Minh", m.end()
     toks: list[tuple[str, int]] = []
     p = pos
     while len(toks) < 5:
@@ -398,6 +403,15 @@ def resolve(
     cands = gz.find(mn.short, types=mn.types, on=on) or gz.find(mn.short, types=mn.types)
     if prov_ctx and len({c.province for c in cands}) > 1:
         cands = [c for c in cands if key(c.province) == key(prov_ctx)] or cands
+    if (
+        prov_ctx
+        and cands
+        and cands[0].unit_type in COMMUNE_LEVEL
+        and ctx.provinces.get(key(prov_ctx), 0) >= 2
+    ):
+        # the article is about one province, and no commune of that name is known there (merged before the
+        # dataset was made): a namesake elsewhere is not it
+        cands = [c for c in cands if key(c.province) == key(prov_ctx)]
     if not cands:
         # not in the gazetteer (renamed or merged before 2025): keep the mention as written
         t = mn.types[0]

@@ -1,0 +1,227 @@
+"""Shapes met in real articles (issue #9), each written anew in our own words: no sentence here comes from
+an article. One test per shape the engine had missed; each asserts the fields the shape is about."""
+
+import datetime as dt
+
+import pytest
+
+from briefwatch.dates import find_dates
+from briefwatch.extract import extract_article
+from briefwatch.gazetteer import load_gazetteer
+from briefwatch.sites import home_from_url
+
+
+def events(text, **kw):
+    return extract_article(text, **kw)["events"]
+
+
+def pairs(text, **kw):
+    return {(e["unit"], d) for e in events(text, **kw) for d in e["directives"]}
+
+
+def test_documents_listed_after_a_colon_in_a_later_sentence():
+    text = (
+        "Sáng 5/3/2019, Đảng ủy xã Yên Bình tổ chức hội nghị học tập các nghị quyết Trung ương cho 120 đảng viên.\n"
+        "Hội nghị được nghe đồng chí Phó Bí thư trình bày 2 Nghị quyết: Nghị quyết số 36-NQ/TW về kinh tế biển; "
+        "Nghị quyết số 37-NQ/TW về sắp xếp đơn vị hành chính."
+    )
+    assert pairs(text, published="2019-03-06") == {("xã Yên Bình", "36-NQ/TW"), ("xã Yên Bình", "37-NQ/TW")}
+
+
+def test_list_introduced_by_cu_the_after_a_count_of_documents():
+    text = (
+        "Ngày 4/1/2023, Đảng ủy xã Tân Lập tổ chức hội nghị nghiên cứu, quán triệt các văn bản mới của Trung ương.\n"
+        "Tại hội nghị, đồng chí Bí thư Đảng ủy xã đã truyền đạt 2 nghị quyết và 1 kết luận.\n"
+        "Cụ thể: Nghị quyết số 27-NQ/TW về Nhà nước pháp quyền; Nghị quyết số 28-NQ/TW về phương thức lãnh đạo "
+        "và Kết luận số 45-KL/TW về quy hoạch tổng thể."
+    )
+    got = pairs(text, published="2023-01-05")
+    assert got == {("xã Tân Lập", c) for c in ("27-NQ/TW", "28-NQ/TW", "45-KL/TW")}
+
+
+def test_each_document_on_its_own_line_after_the_briefing_sentence():
+    text = (
+        "Chiều 2/10/2025, Đảng ủy phường Bình Minh tổ chức hội nghị quán triệt các nghị quyết mới.\n"
+        "Tại hội nghị, các đại biểu được nghe giới thiệu nội dung của các nghị quyết:\n"
+        "Nghị quyết 59-NQ/TW về hội nhập quốc tế.\n"
+        "Nghị quyết 71-NQ/TW về giáo dục và đào tạo."
+    )
+    got = pairs(text, published="2025-10-03")
+    assert {d for _, d in got} == {"59-NQ/TW", "71-NQ/TW"}
+
+
+def test_numbered_ward_named_only_inside_the_sentence():
+    text = (
+        "Sáng ngày 14/02/2019, tại hội trường, Đảng ủy phường tổ chức hội nghị quán triệt Nghị quyết số 18-NQ/TW "
+        "cho hơn 200 đảng viên của Đảng bộ phường 9."
+    )
+    e = events(text)
+    assert [(x["unit"], x["unit_type"], x["date"], x["attendees"]) for x in e] == [
+        ("phường 9", "phuong", "2019-02-14", 200)
+    ]
+
+
+def test_gazetteer_names_numbered_wards_without_repeating_the_type_word():
+    gz = load_gazetteer()
+    names = {u.name for u in gz.find("9", types=("phuong",))}
+    assert "phường 9" in names and not any(n.startswith("phường Phường") for n in names)
+
+
+def test_bloc_committee_written_with_lower_case_khoi():
+    text = "Sáng 9/4/2022, Ban Thường vụ Đảng ủy khối các cơ quan TP Hà Nội tổ chức hội nghị quán triệt Kết luận số 21-KL/TW."
+    assert pairs(text, published="2022-04-10") == {("Đảng ủy Khối các cơ quan Thành phố", "21-KL/TW")}
+
+
+@pytest.mark.parametrize("name", ["TPHCM", "TP.HCM", "TP. Hồ Chí Minh"])
+def test_city_committee_of_ho_chi_minh_city_by_its_press_names(name):
+    text = (
+        f"Ngày 8-11, Ban Thường vụ Thành ủy {name} tổ chức hội nghị quán triệt Quy định 57 của Bộ Chính trị."
+    )
+    assert [e["unit"] for e in events(text)] == ["thành phố Hồ Chí Minh"]
+
+
+def test_unit_that_chairs_its_own_site_has_the_event():
+    text = (
+        "Dự và chủ trì tại điểm cầu xã Ia Hrú có đồng chí Bí thư Đảng ủy xã.\n"
+        "Tại hội nghị, các đại biểu được nghe quán triệt Nghị quyết số 57-NQ/TW của Bộ Chính trị."
+    )
+    assert pairs(text) == {("xã Ia Hrú", "57-NQ/TW")}
+
+
+def test_chairing_a_site_without_the_word_tai():
+    text = (
+        "Sáng ngày 06/11/2025, Đảng ủy xã Đông Sơn đã chủ trì điểm cầu hội nghị trực tuyến quán triệt "
+        "Chỉ thị số 46-CT/TW ngày 16/5/2025 của Bộ Chính trị về bầu cử."
+    )
+    assert pairs(text) == {("xã Đông Sơn", "46-CT/TW")}
+
+
+def test_site_that_only_attended_has_no_event():
+    text = (
+        "Chiều 19/11/2025, Thành ủy Hải Phòng tổ chức hội nghị trực tuyến đến 114 điểm cầu.\n"
+        "Tại điểm cầu xã Hà Đông, dự hội nghị có các đồng chí: Bí thư Đảng ủy xã; Chủ tịch UBND xã.\n"
+        "Tại hội nghị, các đại biểu được quán triệt Chương trình hành động số 05-CTr/TU ngày 06/11/2025 của Thành ủy."
+    )
+    assert pairs(text, published="2025-11-20") == {("thành phố Hải Phòng", "05-CTR/TU")}
+
+
+def test_purpose_clause_of_the_held_meeting_names_what_it_briefed():
+    text = (
+        "Sáng 3/12/2025, Đảng ủy xã Minh Đức tổ chức hội nghị trực tuyến về công tác bầu cử.\n"
+        "Hội nghị được tổ chức nhằm quán triệt Chỉ thị số 46-CT/TW của Bộ Chính trị về lãnh đạo bầu cử."
+    )
+    assert pairs(text, published="2025-12-04") == {("xã Minh Đức", "46-CT/TW")}
+
+
+def test_briefing_words_inside_a_plans_subject_are_not_a_meeting():
+    text = (
+        "Thực hiện Kế hoạch số 183-KH/TU ngày 28/11/2023 của Tỉnh ủy Hải Dương về tổ chức học tập, quán triệt "
+        "Nghị quyết Hội nghị Trung ương 8; Kế hoạch số 126-KH/HU của Huyện ủy Ninh Giang;\n"
+        "Ngày 21/12/2023, Ban Chấp hành Đảng bộ xã Ninh Hải tổ chức hội nghị quán triệt Nghị quyết số 43-NQ/TW."
+    )
+    got = pairs(text, published="2023-12-22")
+    assert ("xã Ninh Hải", "43-NQ/TW") in got
+    assert not any(u == "tỉnh Hải Dương" for u, _ in got)
+
+
+def test_relay_by_a_town_the_dataset_no_longer_has():
+    text = (
+        "Sáng ngày 9/7, BTV Thị ủy tổ chức hội nghị tiếp cầu trực tuyến toàn quốc quán triệt Quy định số 144-QĐ/TW.\n"
+        "Chủ trì tại điểm cầu thị xã Cửa Lò có đồng chí Bí thư Thị ủy."
+    )
+    assert pairs(text, published="2024-07-10") == {("thị xã Cửa Lò", "144-QĐ/TW")}
+
+
+def test_review_list_of_a_text_that_starts_mid_article():
+    text = (
+        "Cụ thể: Tổng kết 15 năm thực hiện Chỉ thị số 10-CT/TW, ngày 5/12/2006 của Ban Bí thư; "
+        "10 năm thực hiện Nghị quyết 23-NQ/TW, ngày 12/3/2008 của Bộ Chính trị;\n"
+        "5 năm thực hiện Kết luận 51-KL/TW, ngày 30/5/2019 của Ban Bí thư.\n"
+        "Qua đó, công tác giáo dục của huyện Gia Bình có nhiều chuyển biến."
+    )
+    e = events(text)
+    assert [(x["unit"], x["kind"], x["directives"]) for x in e] == [
+        ("huyện Gia Bình", "tong_ket", ["10-CT/TW", "23-NQ/TW", "51-KL/TW"])
+    ]
+
+
+def test_no_publish_date_year_from_the_documents_briefed():
+    text = "Sáng 17/3, Đảng ủy xã Hòa Lạc tổ chức hội nghị quán triệt Kết luận số 21-KL/TW ngày 25/10/2021 của Trung ương."
+    assert [e["date"] for e in events(text)] == ["2022-03-17"]
+
+
+def test_no_publish_date_and_no_dated_document_gives_no_date():
+    text = (
+        "Hải Phòng, ngày 26 tháng 02 năm 2020\n"
+        "Ngày 11/7, Thành ủy Hải Phòng tổ chức hội nghị quán triệt Nghị quyết số 45 của Bộ Chính trị."
+    )
+    assert [e["date"] for e in events(text)] == [None]
+
+
+def test_short_reference_carries_its_issue_date():
+    text = "Sáng 10/9, Huyện ủy Long Thành tổ chức hội nghị quán triệt Quy định số 144, ngày 09/5/2024 của Bộ Chính trị."
+    got = extract_article(text)
+    assert got["events"][0]["date"] == "2024-09-10"
+    assert [(d["code"], d["issued"]) for d in got["documents"]] == [("144-QĐ", "2024-05-09")]
+
+
+def test_unnumbered_central_resolution_is_not_a_reference_to_another():
+    text = (
+        "Sáng ngày 28/6/2019, Huyện ủy Đô Lương tổ chức hội nghị quán triệt Nghị quyết TW 10 khóa XII.\n"
+        "Hội nghị đã triển khai Thông báo số 55-TB/TW ngày 20/4/2019 của Bộ chính trị về sơ kết 5 năm thực hiện "
+        "Nghị quyết số 26-NQ/TW ngày 30/7/2013 về phát triển Nghệ An."
+    )
+    assert pairs(text) == {("huyện Đô Lương", "55-TB/TW")}
+
+
+def test_two_day_session_written_in_words_starts_on_the_first_day():
+    d = find_dates("Chiều ngày 21 và sáng ngày 22 tháng 12 năm 2022, Đảng ủy xã")
+    assert [(x.day, x.month, x.year) for x in d] == [(21, 12, 2022)]
+
+
+def test_event_after_the_reform_has_no_district():
+    text = "Ngày 8/10/2025, Đảng ủy xã Ba Vì chủ trì điểm cầu hội nghị quán triệt Chỉ thị số 46-CT/TW."
+    e = events(text, url="https://bavi.quangngai.gov.vn/tin-tuc/x.html")
+    assert [(x["unit"], x["district"], x["province"]) for x in e] == [("xã Ba Vì", None, "Quảng Ngãi")]
+
+
+@pytest.mark.parametrize(
+    "url,published,want",
+    [
+        (
+            "http://binhson.hiepduc.quangnam.gov.vn/Default.aspx?x=1",
+            None,
+            {"province": "Quảng Nam", "district": "Hiệp Đức", "unit": "xã Bình Sơn"},
+        ),
+        (
+            "https://tuyphong.binhthuan.dcs.vn/Trang-chu/post/1",
+            None,
+            {"province": "Bình Thuận", "district": "Tuy Phong"},
+        ),
+        (
+            "https://dongnai.dcs.vn/longthanh/chitiet/x-1",
+            None,
+            {"province": "Đồng Nai", "district": "Long Thành"},
+        ),
+        ("https://melinh.hanoi.gov.vn/x", dt.date(2024, 1, 1), {"district": "Mê Linh"}),
+        ("https://example.com/x", None, None),
+    ],
+)
+def test_portal_host_names_its_home_unit(url, published, want):
+    assert home_from_url(url, None, published, load_gazetteer()) == want
+
+
+def test_bare_commune_committee_takes_the_portals_commune():
+    text = "Ngày 22/12/2022, Đảng ủy xã tổ chức hội nghị quán triệt Nghị quyết số 29-NQ/TW cho cán bộ, đảng viên."
+    e = events(text, url="http://binhson.hiepduc.quangnam.gov.vn/Default.aspx")
+    assert [(x["unit"], x["district"], x["province"]) for x in e] == [
+        ("xã Bình Sơn", "Hiệp Đức", "Quảng Nam")
+    ]
+
+
+def test_official_spelling_of_a_misspelt_province():
+    gz = load_gazetteer()
+    assert [u.name for u in gz.find("Đăk Nông", types=("tinh",))] == ["tỉnh Đắk Nông"]
+    assert [u.name for u in gz.find("Thừa Thiên Huế", types=("tinh",), on=dt.date(2020, 1, 1))] == [
+        "tỉnh Thừa Thiên Huế"
+    ]
