@@ -100,7 +100,7 @@ def extract_events(art: Article) -> list[dict]:
         current = st.open_by_section.get(s.section) or (
             st.last if s.section == 0 or s.section not in st.opened else []
         )
-        if current and listing and LIST_ITEM.match(art.low, s.start, s.end):
+        if current and listing and LIST_ITEM.match(art.low, s.start, s.end) and _list_item(art, s):
             docs = _docs_between(art, s.start, s.end, clauses=True)
             for f in current:
                 f.add_docs(docs)
@@ -127,6 +127,23 @@ def extract_events(art: Article) -> list[dict]:
     if not any(f.docs for f in st.frames):
         _headless(art, st, sents)
     return _finish(st.frames)
+
+
+_BULLET = re.compile(r"\W*(?:[-+•*]|cụ thể|gồm|bao gồm|đó là)")
+
+
+def _list_item(art: Article, s: Sentence) -> bool:
+    """A line that goes on a list of documents: bulleted or introduced ("- ...", "Cụ thể: ..."), or a bare
+    description of a document ("Nghị quyết số 35-NQ/TW ngày ... của ... về ..."), not a sentence about it
+    ("Nghị quyết 45 ra đời sau 15 năm thực hiện Nghị quyết 32 ...")."""
+    if _BULLET.match(art.low, s.start, s.end) or art.text[s.start : s.start + 1] in "-+•*":
+        return True
+    first = next((d for d in art.doc_mentions if s.start <= d.start < s.end), None)
+    if first is None:
+        return False
+    tail = next((e for b, e in art.doc_spans if b == first.end), first.end)
+    rest = art.low[tail : min(s.end, tail + 12)].lstrip(" ,")
+    return tail > first.end + 3 or rest == "" or rest.startswith(("về", "“", '"', ";", "(", "và", "-", "–"))
 
 
 # a text that starts inside the report of a review: "Cụ thể: Tổng kết 20 năm thực hiện Chỉ thị số ...; 10 năm ..."

@@ -227,9 +227,13 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     issued); or of a "tổ chức hội nghị" with no briefing word; None if neither."""
     low = art.low
     for t in TRIGGER.finditer(low, anchor, s.end):
-        if _in_spans(t.start(), art.doc_spans):
-            continue  # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report
         window = low[anchor : t.start()]
+        if _in_spans(t.start(), art.doc_spans):
+            # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report; and a
+            # plan issued so ("ban hành Kế hoạch số ... về quán triệt ... và triển khai ...") reports none after it
+            if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
+                return None
+            continue
         if window.endswith(
             ("việc ", "công tác ")
         ):  # "việc quán triệt ...": a topic, not a report of a meeting

@@ -63,9 +63,12 @@ def home_from_url(
         olds = idx.get(("district", slug), [])
         if olds:
             return {"district": olds[0].short}
-        return None
-    if not m and (host.endswith(".gov.vn") or host.endswith(".dcs.vn")):
-        return _portal_home(host, urlsplit(url).path if url else "", published, gz)
+        if ".hanoi." in host:
+            return None
+    if host.endswith(".gov.vn") or host.endswith(".dcs.vn"):
+        return _portal_home(host, urlsplit(url).path if url else "", published, gz) or _paper_home(host, gz)
+    if home := _paper_home(host, gz):
+        return home
     if host.endswith("thanhuyhanoi.vn") and url:
         pm = re.match(r"^/tin-tuc/(xa|phuong|thi-tran|huyen|quan|thi-xa)-([a-z0-9-]+)/", urlsplit(url).path)
         if pm:
@@ -159,3 +162,19 @@ def _portal_home(host: str, path: str, published: dt.date | None, gz: Gazetteer)
         if communes[0].district and legacy:
             home["district"] = communes[0].district
     return home
+
+
+# the provincial Party papers and portals: baophutho.vn, baobariavungtau.com.vn, baonghean.vn, tinhuyquangtri.vn
+_PAPER = re.compile(r"^(?:bao|tinhuy|thanhuy|dangbo|truyenhinh)?([a-z]+?)(?:online|dientu|news)?\.")
+
+
+def _paper_home(host: str, gz: Gazetteer) -> dict | None:
+    """The province of a provincial paper or Party portal, from its host name."""
+    host = re.sub(r"^(?:www|m|amp)\.", "", host)
+    m = _PAPER.match(host)
+    if not m or not host.startswith(("bao", "tinhuy", "thanhuy", "dangbo", "truyenhinh")):
+        first = host.split(".")[0]
+        provs = _country_index(gz).get(("province", first), []) if len(first) > 4 else []
+        return {"province": provs[0].province} if provs else None
+    provs = _country_index(gz).get(("province", m.group(1)), [])
+    return {"province": provs[0].province} if provs else None

@@ -106,7 +106,77 @@ _KHOI = re.compile(
 _AGENCY = re.compile(
     r"((?:Đảng ủy|Đảng bộ) [Kk]hối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
 )
-_AGENCY_START = re.compile(r"Đảng ủy |Đảng bộ |Sở ")
+_AGENCY_START = re.compile(
+    r"Đảng ủy |Đảng bộ |Sở |Quân khu |Bộ Chỉ huy |Công an |Trường |Bệnh viện |Trung tâm |Tổng Công ty |Công ty "
+)
+# any other non-territorial unit: schools, hospitals, centres, companies, the army and the police, blocs
+# ("Đảng ủy Trường CĐCN Việt Đức", "Đảng bộ Bệnh viện Tâm thần", "Đảng ủy Quân sự tỉnh", "Công an xã Trung Hưng")
+_HEAD = re.compile(
+    r"(?:(?:Đảng ủy|Đảng bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
+    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối)(?=\s)"
+)
+_NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)?)")
+_CONNECTOR = re.compile(
+    r"\s+(và|các|cơ|quan|giống|đa|khoa|tâm|thần|doanh|nghiệp|cao|đẳng|nhân|dân|biên|phòng)(?=\s)"
+)
+_TERRITORY = re.compile(r"\s+(tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)(?=[\s,.;:)]|$)")
+# sub-units of a territory hold its meetings ("Trung tâm Chính trị huyện"); places are no holders
+_TYPE_BEFORE = re.compile(
+    r"(?:xã|phường|thị trấn|huyện|quận|thị xã|tỉnh|thành phố|thôn|tổ dân phố)\s+$", re.I
+)
+_NOT_AGENCY = re.compile(
+    r"(?:Trung tâm (?:Chính trị|Văn hóa|Hội nghị|Bồi dưỡng|Truyền thông|Y tế)|Trường Chính trị|Trường Quân sự)"
+)
+
+
+def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
+    """The name of a non-territorial unit that starts at ``a``, read word by word, and where it ends."""
+    m = _HEAD.match(text, a)
+    if not m or _NOT_AGENCY.match(text, m.start(1)):
+        return None
+    if _TYPE_BEFORE.search(text, max(0, a - 12), a):  # "xã Trường Yên", "phường Trung Tâm": a place name
+        return None
+    head = m.group(1)
+    party = m.start(1) > a
+    if head in ("Quân sự", "Khối", "khối") and not party:
+        return None
+    words: list[str] = [head[0].upper() + head[1:]]
+    pos = m.end()
+    named = False
+    territory = False
+    while len(words) < 12:
+        w = _NAME_WORD.match(text, pos)
+        if w and (w.group(1)[0].isupper() or w.group(1)[0].isdigit()):
+            words.append(w.group(1))
+            pos, named = w.end(), True
+            continue
+        c = _CONNECTOR.match(text, pos)
+        if c and (
+            _NAME_WORD.match(text, c.end())
+            or _CONNECTOR.match(text, c.end())
+            or _TERRITORY.match(text, c.end())
+        ):
+            words.append(c.group(1))
+            pos = c.end()
+            continue
+        t = _TERRITORY.match(text, pos)
+        if t:
+            name, end = _read_name(
+                text, t.end(), gz, _TYPE_WORDS.get(t.group(1).lower().rstrip("."), ("tinh",))
+            )
+            words.append(t.group(1) if not name else f"{t.group(1)} {name}")
+            pos, named, territory = (end if name else t.end()), True, True
+        break
+    if not named or (head == "Công an" and not territory):
+        return None
+    while words[-1] in ("và", "các", "cơ", "quan"):
+        words.pop()
+    name = " ".join(words)
+    if party and head in ("Quân sự", "Khối", "khối"):
+        name = "Đảng ủy " + name
+    return name, pos
+
+
 # the city/province departments, by their official names (lower-case words make a generic pattern greedy)
 _DEPARTMENTS = (
     "Giáo dục và Đào tạo|Tài nguyên và Môi trường|Nông nghiệp và Môi trường|Nông nghiệp và Phát triển nông thôn|"
@@ -119,7 +189,7 @@ _SO = re.compile(
 )
 # Party committees of 2025 that are not territorial: "Đảng ủy các cơ quan Đảng Thành phố", "Đảng ủy UBND Thành phố"
 _ORGAN_COMMITTEE = re.compile(
-    r"Đảng (?:ủy|bộ) (các cơ quan Đảng|Ủy ban nhân dân|UBND|Công an|Quân sự) ([Tt]hành phố|[Tt]ỉnh(?: [A-ZĐ]\w*){1,3})(?![\w])"
+    r"Đảng (?:ủy|bộ) (các cơ quan Đảng|Ủy ban nhân dân|UBND) ([Tt]hành phố|[Tt]ỉnh(?: [A-ZĐ]\w*){1,3}|TPHCM|TP\.? ?HCM)(?![\w])"
 )
 
 
@@ -230,7 +300,13 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
         elif m := _ORGAN_COMMITTEE.match(text, a):
             organ = "Ủy ban nhân dân" if m.group(1) == "UBND" else m.group(1)
             place = "Thành phố" if m.group(2).lower() == "thành phố" else m.group(2)
+            if "HCM" in place:
+                place = "Thành phố Hồ Chí Minh"
             name = f"Đảng ủy {organ} {place}"
+        elif got := _agency_at(text, a, gz):
+            name, end = got
+            agencies.append(Mention(a, end, "agency", ("other",), name, agency=name))
+            continue
         elif m := _AGENCY.match(text, a):
             name = re.sub(r"^Đảng (?:bộ|ủy) [Kk]hối", "Đảng ủy Khối", m.group(1))
         elif m := _SO.match(text, a):
@@ -395,7 +471,10 @@ def resolve(
     if mn.agency:
         named = [p for p in gz.province_names if mn.agency.endswith(" " + p)]
         prov = named[0] if named else (ctx.main_province() or "Hà Nội")
-        return {"unit": mn.agency, "unit_type": "other", "district": None, "province": prov}
+        name = mn.agency
+        if name.endswith(" tỉnh") and ctx.main_province():  # "Đảng ủy Quân sự tỉnh" on the province's paper
+            name = f"{name} {ctx.main_province()}"
+        return {"unit": name, "unit_type": "other", "district": None, "province": prov}
     prov_ctx = ctx.main_province()
     on = on or ctx.era
     if mn.short is None:
