@@ -53,6 +53,7 @@ from briefwatch.reading import (
     _positive,
     _resolve_all,
     _sections,
+    _site_first_holder,
     _site_holder,
     split_sentences,
 )
@@ -62,6 +63,12 @@ from briefwatch.units import central_organ_before
 _PURPOSE = re.compile(
     r"^\W*(?:hội nghị|buổi \w+|lớp \w+)(?: \w+){0,3} (?:được tổ chức |diễn ra )?(?:nhằm|để) $"
 )
+
+
+# "các văn bản mới ban hành", "Chỉ thị vừa được ban hành": an attribute of what is briefed, not an issuance
+_ISSUED_ADJ = re.compile(r"(?:mới|vừa|được|đã được|vừa được)\s+$")
+# "Tham luận ... gắn với thực hiện Nghị quyết 57": speeches on a topic, not a document briefed
+_TALKS = re.compile(r"(?:tham luận|ý kiến|thảo luận|phát biểu)")
 
 
 class _State:
@@ -100,12 +107,16 @@ def extract_events(art: Article) -> list[dict]:
         current = st.open_by_section.get(s.section) or (
             st.last if s.section == 0 or s.section not in st.opened else []
         )
+        if i in header_end:  # "* Tại xã X: ..." opens a section of a roundup, never an item of a list
+            listing = False
         if current and listing and LIST_ITEM.match(art.low, s.start, s.end) and _list_item(art, s):
             docs = _docs_between(art, s.start, s.end, clauses=True)
             for f in current:
                 f.add_docs(docs)
             if docs:
                 continue
+        if current and listing and art.text[s.start : s.start + 1] in "-+•*":
+            continue  # an item without a numbered document ("- Nghị quyết Đại hội ...") goes on the same list
         listing = False
         if i not in hot:
             if current and DIGIT.search(art.low, s.start, s.end):
@@ -197,7 +208,12 @@ def _open(
 ) -> bool:
     """Open (or extend) the frame(s) of an establishing sentence; False when it names no holder."""
     trig, has_trigger = pos
-    holders = _holders(art, clause_start, trig) or _site_holder(art, s, trig) or _passive_holder(art, s, trig)
+    holders = (
+        _holders(art, clause_start, trig)
+        or _site_holder(art, s, trig)
+        or _site_first_holder(art, s)
+        or _passive_holder(art, s, trig)
+    )
     if central_organ_before(art.text, clause_start, trig) and not holders:
         st.last_docs = _docs_between(art, trig, s.end, clauses=True) or st.last_docs
         st.last_date = _frame_date(art, s, clause_start, trig, section, None) or st.last_date
@@ -330,15 +346,18 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
     att = _attendees(seg) if need else None
     if verb is not None:
         pre = seg[: verb.start()]
+        npre = art.nlow[clause_start : clause_start + verb.start()]
         retro = RETRO.search(pre) and not art.dates.between(clause_start, s.end)
         if (
             retro
-            or ISSUANCE.search(seg)
+            or any(not _ISSUED_ADJ.search(seg, 0, x.start()) for x in ISSUANCE.finditer(seg))
             or pre.endswith("việc ")
-            or (NEG.search(pre) and not CONT_START.match(seg))
-            or (NEG.search(pre[-25:]) and not _PURPOSE.search(pre))
+            or (NEG.search(npre) and not CONT_START.match(seg))
+            or (NEG.search(npre[-25:]) and not _PURPOSE.search(pre))
         ):
             verb = None
+    if verb is not None and _TALKS.search(seg, verb.start(), verb.start() + 40):
+        verb = None  # "được nghe các tham luận ... gắn với thực hiện Nghị quyết ..."
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
     kind = _kind(seg[verb.start() :]) if docs else None
     for f in current:
@@ -383,7 +402,7 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
     if end <= 0 or not frames:
         return
     t = TRIGGER.search(art.low, 0, end)
-    if not t or ISSUANCE.search(art.low, 0, end) or NEG.search(art.low, 0, t.start()):
+    if not t or ISSUANCE.search(art.low, 0, end) or NEG.search(art.nlow, 0, t.start()):
         return
     codes = [d.code for d in art.doc_mentions if t.start() <= d.start < end and d.full]
     if not codes:

@@ -83,6 +83,7 @@ class Article:
 
     text: str
     low: str  # text.lower(): keyword patterns run on it without IGNORECASE (10x faster on Unicode)
+    nlow: str  # low with capitalised words inside sentences blanked: plan and instruction cues are searched in it
     published: dt.date | None
     body_start: int
     doc_mentions: list[DocMention]
@@ -202,10 +203,40 @@ def _rank(m: Mention) -> int:
 
 def _site_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
     """ "(Dự và) chủ trì tại điểm cầu xã X ...": the unit that chaired its own site of a higher conference."""
-    m = re.compile(r"chủ trì(?: hội nghị)?(?: tại)? điểm cầu\s+").match(art.low, trig)
+    m = _SITE_CHAIR.match(art.low, trig)
     if not m:
         return []
-    return [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2 and u.level != "province"][:1]
+    found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
+    return found[:1] or _bare_place(art, m.end())
+
+
+_SITE_CHAIR = re.compile(r"chủ trì(?: hội nghị)?(?: tại)? (?:điểm|đầu) cầu\s+")
+# "Tại điểm cầu Công an tỉnh Bắc Kạn, đồng chí ... chủ trì", "Đầu cầu Đắk Nông chủ trì đồng chí ..."
+_SITE_FIRST = re.compile(r"\W*(?:tại |ở )?(?:điểm|đầu) cầu\s+")
+
+
+def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
+    """A sentence that opens with a connected site and says its leader chaired it: the site's unit."""
+    m = _SITE_FIRST.match(art.low, s.start, s.end)
+    if not m or "chủ trì" not in art.low[m.end() : s.end] or art.nlow.find(" dự", m.end(), s.end) != -1 and (
+        art.low.find("chủ trì", m.end(), s.end) > art.nlow.find(" dự", m.end(), s.end)
+    ):
+        return []
+    found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
+    return found[:1] or _bare_place(art, m.end())
+
+
+def _bare_place(art: Article, pos: int) -> list[Mention]:
+    """A province or district named without its type word ("điểm cầu Phú Thọ")."""
+    w = re.compile(r"([A-ZĐ][\w]*(?: [A-ZĐ][\w]*){0,3})").match(art.text, pos)
+    if not w:
+        return []
+    for n in range(len(w.group(1).split()), 0, -1):
+        name = " ".join(w.group(1).split()[:n])
+        for types, word in ((("tinh", "thanh_pho_tw"), "tỉnh"), (("huyen", "quan", "thi_xa", "thanh_pho_thuoc_tinh"), "huyện")):
+            if art.gz.find(name, types=types):
+                return [Mention(pos, pos + len(name), word, types, name)]
+    return []
 
 
 def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
@@ -228,6 +259,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     low = art.low
     for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
+        nwindow = art.nlow[anchor : t.start()]
         if _in_spans(t.start(), art.doc_spans):
             # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report; and a
             # plan issued so ("ban hành Kế hoạch số ... về quán triệt ... và triển khai ...") reports none after it
@@ -238,7 +270,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
             ("việc ", "công tác ")
         ):  # "việc quán triệt ...": a topic, not a report of a meeting
             continue
-        neg = NEG.search(window)
+        neg = NEG.search(nwindow)
         if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
             return None
         if RETRO.search(window) and not art.dates.between(anchor, s.end):
@@ -247,7 +279,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if neg is None and low.startswith("chủ trì", t.start()):
             return t.start(), True  # "(Dự và) chủ trì tại điểm cầu xã X": the site was held by X
         if held and (neg is None or held.start() < neg.start()):
-            if MODAL.search(window, held.end()):
+            if MODAL.search(nwindow, held.end()):
                 return None  # "đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt": a plan
             return t.start(), True
         if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
@@ -262,7 +294,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     h = HELD_ONLY.search(low, anchor, s.end)
     while h and _in_spans(h.start(), art.doc_spans):
         h = HELD_ONLY.search(low, h.end(), s.end)
-    if h and not NEG.search(low, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
+    if h and not NEG.search(art.nlow, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
         return h.start(), False
     return None
 
@@ -284,6 +316,11 @@ def _embedded(art: Article, prev: DocMention | None, d: DocMention) -> bool:
     return len(gap) < 300 and EMBED_TAIL.search(gap) is not None and not EMBED_BREAK.search(gap)
 
 
+_COMPARED = re.compile(
+    r"(?:so với|thay thế|thay cho|kế thừa)\s+(?:(?:chỉ thị|nghị quyết|kết luận|quy định|kế hoạch|chương trình)\s+)?(?:số\s*)?$"
+)
+
+
 def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) -> list[str]:
     """Codes briefed in [start, end): not inside another numbered document's subject; with ``clauses``, not in
     a later clause announcing a future briefing ("; riêng Nghị quyết 72 sẽ được quán triệt ...")."""
@@ -292,7 +329,7 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
     cut = end
     if clauses:
         for m in re.finditer(r";|, riêng|, còn", art.low[start:end]):
-            nxt = art.low[start + m.end() : end]
+            nxt = art.nlow[start + m.end() : end]
             nxt = nxt.split(";", 1)[0]
             if FUTURE.search(nxt):
                 cut = start + m.start()
@@ -303,7 +340,8 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
         if d.start >= cut:
             break
         basis = BASIS_BEFORE.search(art.low[max(0, d.start - 30) : d.start])
-        if not basis and not _embedded(art, prev_full, d) and d.code not in out:
+        compared = _COMPARED.search(art.low, max(start, d.start - 40), d.start)  # "so với Chỉ thị số 36"
+        if not basis and not compared and not _embedded(art, prev_full, d) and d.code not in out:
             out.append(d.code)
         if d.full:
             prev_full = d
