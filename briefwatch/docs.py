@@ -43,9 +43,11 @@ _TYPE_WORD_RE = "|".join(sorted((re.escape(w) for w in _TYPE_WORDS), key=len, re
 # found on the lower-cased text (fast), the number then read on the text itself
 _SHORT_WORD = re.compile(rf"({_TYPE_WORD_RE})\s+")  # word boundary checked in code: a literal scan is faster
 _SHORT_REST = re.compile(
-    r"(?:[Ss]ố\s+)?(\d{1,4})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)"
-    r"(?!\s*(?:năm|tháng|ngày|điểm|nội dung|nhiệm vụ|nhóm|giải pháp|mục|tiêu chí|tốt|%))"
+    r"(?:[Ss]ố\s+(\d{1,4})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)(?!\s*(?:năm|tháng|điểm|nội dung|%))"
+    r"|(?:\((?:NQ|CT|KL|QĐ|KH)\)\s*)?(\d{1,4})(?![\d/\-–—.,]\d|\s*[-–—]\s*[A-ZĐ]|\s*/|\w)"
+    r"(?!\s*(?:năm|tháng|ngày|điểm|nội dung|nhiệm vụ|nhóm|giải pháp|mục|tiêu chí|tốt|%)))"
 )
+_ABBREV = re.compile(r"(?<![\w/\-(])(NQ|CT|KL)\s+(\d{1,3})(?![\d/\-–—]|\w|\s*[-–—/])")
 _MORE_NUMBERS = re.compile(r"\s*(?:,|và)\s*(?:[Ss]ố\s+)?(\d{1,4})(?![\d/\-–—]|\w)")
 
 _CODE_TYPES = {
@@ -84,7 +86,7 @@ _ISSUER = re.compile(
     r"\s*,?\s*(?:của|do)\s+((?:Ban [Tt]hường vụ|Ban Chấp hành|BCH|BTV|Thường trực|Ban Bí thư|Bộ Chính trị|Ban Chỉ đạo|"
     r"Đảng ủy|Đảng đoàn|Ban cán sự|Ban Tuyên giáo|UBND|Ủy ban nhân dân|HĐND|Hội đồng nhân dân|Chính phủ|Thủ tướng|Quốc hội|"
     r"Ủy ban Thường vụ Quốc hội|Trung ương|Huyện ủy|Quận ủy|Thị ủy|Thành ủy|Tỉnh ủy|Sở|Bộ)"
-    r"(?:\s+(?:[A-ZĐ][\w]*|ủy|thường vụ|nhân dân|chính trị|bí thư|chấp hành|trung ương|tuyên giáo|[Tt]hành phố|[Qq]uận|"
+    r"(?:\s+(?:[A-ZĐ][\w]*|ủy|thường vụ|nhân dân|chính trị|bí thư|chấp hành|trung ương|tuyên giáo|khối|các|cơ quan|[Tt]hành phố|[Qq]uận|"
     r"[Hh]uyện|[Tt]ỉnh|xã|phường|thị trấn|TP\.?)){0,6})"
 )
 _SUBJECT_START = re.compile(r"\s*[,:]?\s*(?:của\s+[^,;.“\"]{0,80}?\s+)?về\s+(?:việc\s+)?")
@@ -262,7 +264,7 @@ def find_documents(
         t = _TYPE_WORDS[w.group(1)]
         if t not in TYPE_CODES:
             continue
-        nums = [(m.group(1), w.start(), m.end())]
+        nums = [(m.group(1) or m.group(2), w.start(), m.end())]
         pos = m.end()
         while True:
             mm = _MORE_NUMBERS.match(text, pos)
@@ -274,6 +276,16 @@ def find_documents(
             tcode = TYPE_CODES[t]
             code = by_num_type.get((num, tcode)) or f"{num}-{tcode}"
             shorts.append(DocMention(s, e, code, t, False, num, tcode))
+    # the press's abbreviations: "NQ 28", "CT 05" (capitals, a number of at most three digits)
+    if "NQ " in text or "CT " in text or "KL " in text:
+        taken = spans + [(d.start, d.end) for d in shorts]
+        for m in _ABBREV.finditer(text):
+            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            num, tcode = m.group(2), m.group(1)
+            t = _CODE_TYPES[tcode]
+            code = by_num_type.get((num, tcode)) or f"{num}-{tcode}"
+            shorts.append(DocMention(m.start(), m.end(), code, t, False, num, tcode))
     mentions = sorted(mentions + shorts, key=lambda d: d.start)
     docs: dict[str, Document] = {}
     for d in mentions:

@@ -136,6 +136,8 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
         return None
     if _TYPE_BEFORE.search(text, max(0, a - 12), a):  # "xã Trường Yên", "phường Trung Tâm": a place name
         return None
+    if a >= 2 and re.search(r"[A-ZĐ]\w*\s$", text[max(0, a - 12) : a]):  # "Lê Trường Lưu": a person
+        return None
     head = m.group(1)
     party = m.start(1) > a
     if head in ("Quân sự", "Khối", "khối") and not party:
@@ -167,6 +169,8 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
             words.append(t.group(1) if not name else f"{t.group(1)} {name}")
             pos, named, territory = (end if name else t.end()), True, True
         break
+    if not named and party and head in ("Trường", "Bệnh viện", "Trung tâm", "Tổng Công ty", "Công ty", "Học viện"):
+        return head, m.end()  # "Đảng bộ Trường": the school named in full elsewhere (kept only if it is)
     if not named or (head == "Công an" and not territory):
         return None
     while words[-1] in ("và", "các", "cơ", "quan"):
@@ -241,6 +245,18 @@ def _read_name(
             break
     if not toks:
         return None, pos
+    # a name written with a lower-case second word ("huyện Đô lương"): the gazetteer is case-blind
+    more, q = list(toks), p
+    while len(more) < 4 and not toks[0][0].isdigit():
+        m = _NAME_TOKEN.match(text, q)
+        if not m or "\n" in text[q : m.start(1)] or not m.group(1).isalpha() or m.group(1)[0].isupper():
+            break
+        more.append((m.group(1), m.end(1)))
+        q = m.end(1)
+    for n in range(len(more), len(toks), -1):
+        name = " ".join(t for t, _ in more[:n])
+        if gz.find(name, types=types):
+            return canon_tone(name.title()) if name != name.title() else name, more[n - 1][1]
     for n in range(len(toks), 0, -1):
         name = " ".join(t for t, _ in toks[:n])
         if gz.find(name, types=types):
@@ -264,6 +280,12 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
         # a district-level unit merged away before the dataset's date ("thị xã Cửa Lò", 2025) is kept as written
         strict = word in _COMMITTEES or types[0] not in COMMUNE_LEVEL + ("huyen", "quan", "thi_xa")
         name, end = _read_name(text, mend, gz, types, strict)
+        if name is None and word in ("thị ủy", "huyện ủy", "quận ủy"):
+            # a committee whose unit changed type since ("Thị ủy Dĩ An": thành phố Dĩ An from 2020)
+            up, uend = _read_name(text, mend, gz, DISTRICT_LEVEL, True)
+            if up is not None:
+                types = tuple(sorted({u.unit_type for u in gz.find(up, types=DISTRICT_LEVEL)}))
+                name, end = up, uend
         if name is None:
             if word in _COMMITTEES:
                 out.append(Mention(start, mend, word, types, None))
@@ -323,6 +345,8 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
         ]
         if longer:
             a.agency = a.short = max(longer, key=len)
+    # a bare "Đảng bộ Trường" whose full name the article never gives names nothing
+    agencies = [a for a in agencies if a.agency and " " in a.agency.strip()]
     # a territorial word inside an agency's name ("Đảng ủy Khối Doanh nghiệp thành phố Hà Nội") is not a unit
     out = [m for m in out if not any(a.start <= m.start < a.end for a in agencies)] + agencies
     out.sort(key=lambda x: x.start)
