@@ -413,6 +413,10 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
     if not targets:
         units = {f.units[0]["unit"] for f in frames if f.docs}
         targets = [f for f in frames if f.docs] if len(units) == 1 else []
+    if not targets and not any(f.docs for f in frames):
+        # the body's meeting names no document ("... tổ chức hội nghị trực tuyến để quán triệt"): the headline's
+        units = {f.units[0]["unit"] for f in frames}
+        targets = list(frames) if len(units) == 1 else []
     for f in targets:
         own, f.docs = f.docs, []
         f.add_docs(codes + own)

@@ -55,7 +55,9 @@ def prepare(
     else:  # no numbered document: no event is possible, and there is no document to list
         unit_mentions = []
         ctx = build_context([], gz, pub, None, None, None)
-    art = Article(match, low, mask_names(match, low), pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz)
+    art = Article(
+        match, low, mask_names(match, low), pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz
+    )
     art.doc_spans = doc_tail_spans(match, doc_mentions)
     _issue_dates_from_issuance(art, _docs)
     art.documents = _docs  # type: ignore[attr-defined]

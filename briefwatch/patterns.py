@@ -123,7 +123,7 @@ DIGIT = re.compile(r"\d")
 RETRO = re.compile(
     r"(?<!\w)(?:thời gian qua|thời gian vừa qua|thời gian gần đây|từ đầu năm|những năm qua|nhiều năm qua|"
     r"qua \d+ năm|những năm gần đây|trong năm qua|đến nay|từ năm|trong nhiệm kỳ|hằng năm|hàng năm|thường xuyên|"
-    r"trước đó)(?!\w)"
+    r"trước đó|bằng nhiều hình thức|bằng các hình thức|dưới nhiều hình thức|kịp thời, nghiêm túc|thời gian tới)(?!\w)"
 )
 MEMBERSHIP = re.compile(r"(?:chi bộ|tổ chức cơ sở đảng|hiện có|tổng số)\s+(?:\w+\s+){0,2}(?:với|có|gồm)?\s*$")
 BASIS_BEFORE = re.compile(rf"(?:^|[,;:(]\s*)(?:theo|căn cứ|căn cứ vào)\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s*)?$")

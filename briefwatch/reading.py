@@ -218,8 +218,11 @@ _SITE_FIRST = re.compile(r"\W*(?:tại |ở )?(?:điểm|đầu) cầu\s+")
 def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
     """A sentence that opens with a connected site and says its leader chaired it: the site's unit."""
     m = _SITE_FIRST.match(art.low, s.start, s.end)
-    if not m or "chủ trì" not in art.low[m.end() : s.end] or art.nlow.find(" dự", m.end(), s.end) != -1 and (
-        art.low.find("chủ trì", m.end(), s.end) > art.nlow.find(" dự", m.end(), s.end)
+    if (
+        not m
+        or "chủ trì" not in art.low[m.end() : s.end]
+        or art.nlow.find(" dự", m.end(), s.end) != -1
+        and (art.low.find("chủ trì", m.end(), s.end) > art.nlow.find(" dự", m.end(), s.end))
     ):
         return []
     found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
@@ -233,7 +236,10 @@ def _bare_place(art: Article, pos: int) -> list[Mention]:
         return []
     for n in range(len(w.group(1).split()), 0, -1):
         name = " ".join(w.group(1).split()[:n])
-        for types, word in ((("tinh", "thanh_pho_tw"), "tỉnh"), (("huyen", "quan", "thi_xa", "thanh_pho_thuoc_tinh"), "huyện")):
+        for types, word in (
+            (("tinh", "thanh_pho_tw"), "tỉnh"),
+            (("huyen", "quan", "thi_xa", "thanh_pho_thuoc_tinh"), "huyện"),
+        ):
             if art.gz.find(name, types=types):
                 return [Mention(pos, pos + len(name), word, types, name)]
     return []
@@ -257,6 +263,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     """(position, has briefing word) of the first briefing word reported as held (not planned, instructed or
     issued); or of a "tổ chức hội nghị" with no briefing word; None if neither."""
     low = art.low
+    anchor = max(anchor, _basis_end(art, anchor, s.end))
     for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
         nwindow = art.nlow[anchor : t.start()]
@@ -297,6 +304,34 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     if h and not NEG.search(art.nlow, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
         return h.start(), False
     return None
+
+
+_BASIS_OPEN = re.compile(
+    r"\W*(?:thực hiện|căn cứ|theo|triển khai thực hiện)\s+(?:theo\s+)?(?:chỉ thị|nghị quyết|kết luận|kế hoạch|"
+    r"quy định|chương trình|hướng dẫn|thông báo|quyết định|đề án|công văn)"
+)
+
+
+def _basis_end(art: Article, start: int, end: int) -> int:
+    """Where a clause naming the basis ("Thực hiện Kế hoạch số ... của ... về tổ chức quán triệt ...,") ends: the
+    first comma or semicolon outside the documents' own dates, issuers and subjects; ``start`` if none opens."""
+    if not _BASIS_OPEN.match(art.low, start, end):
+        return start
+    listed = False
+    for m in re.finditer(r"[,;]", art.low[start:end]):
+        if _in_spans(start + m.start(), art.doc_spans) or (listed and m.group(0) == ","):
+            continue
+        if _BASIS_MORE.match(art.low, start + m.end(), end):
+            listed = True  # "Thực hiện Kế hoạch số ...; Kế hoạch số ... của Huyện ủy ...;": the list of bases goes on
+            continue
+        return start + m.end()
+    return end
+
+
+_BASIS_MORE = re.compile(
+    r"\s*(?:và\s+)?(?:thực hiện\s+)?(?:chỉ thị|nghị quyết|kết luận|kế hoạch|quy định|chương trình|hướng dẫn|"
+    r"thông báo|quyết định|đề án|công văn)\s+(?:số\s*)?\d"
+)
 
 
 def _starts_dated(art: Article, clause_start: int) -> bool:

@@ -169,7 +169,11 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
             words.append(t.group(1) if not name else f"{t.group(1)} {name}")
             pos, named, territory = (end if name else t.end()), True, True
         break
-    if not named and party and head in ("Trường", "Bệnh viện", "Trung tâm", "Tổng Công ty", "Công ty", "Học viện"):
+    if (
+        not named
+        and party
+        and head in ("Trường", "Bệnh viện", "Trung tâm", "Tổng Công ty", "Công ty", "Học viện")
+    ):
         return head, m.end()  # "Đảng bộ Trường": the school named in full elsewhere (kept only if it is)
     if not named or (head == "Công an" and not territory):
         return None
