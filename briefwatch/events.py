@@ -126,6 +126,11 @@ def extract_events(art: Article) -> list[dict]:
         seg = art.low[clause_start : s.end]
         is_cont = bool(CONT_START.match(seg)) and bool(current)
         pos = None if is_cont else _positive(art, clause_start, s, clause_start)
+        if pos is None and not is_cont and _site_first_holder(art, s):
+            pos = (
+                art.low.find("chủ trì", clause_start, s.end),
+                True,
+            )  # "Tại điểm cầu X, đồng chí ... chủ trì"
         if pos is not None and _open(art, st, s, section, clause_start, pos, current):
             listing = True
             continue

@@ -280,8 +280,10 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         neg = NEG.search(nwindow)
         if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
             return None
-        if RETRO.search(window) and not art.dates.between(anchor, s.end):
-            return None
+        if (RETRO.search(window) or _MANNER.search(low, t.end(), s.end)) and not art.dates.between(
+            anchor, s.end
+        ):
+            return None  # "Đảng ủy đã tổ chức quán triệt ... bằng nhiều hình thức": a summary, not a meeting
         held = HELD.search(window)
         if neg is None and low.startswith("chủ trì", t.start()):
             return t.start(), True  # "(Dự và) chủ trì tại điểm cầu xã X": the site was held by X
@@ -306,6 +308,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     return None
 
 
+_MANNER = re.compile(r"bằng nhiều hình thức|bằng các hình thức|dưới nhiều hình thức|thường xuyên|định kỳ")
 _BASIS_OPEN = re.compile(
     r"\W*(?:thực hiện|căn cứ|theo|triển khai thực hiện)\s+(?:theo\s+)?(?:chỉ thị|nghị quyết|kết luận|kế hoạch|"
     r"quy định|chương trình|hướng dẫn|thông báo|quyết định|đề án|công văn)"

@@ -97,7 +97,10 @@ _BARE_OK = re.compile(  # on lower-cased text
     r"(?:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$"
 )
 _CENTRAL = re.compile(
-    r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|BCH Trung ương|Trung ương Đảng|Quốc hội|Chính phủ|Thủ tướng"
+    r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành (?:Trung ương|TW)|BCH (?:Trung ương|TW)|Trung ương Đảng|Quốc hội|Chính phủ|"
+    r"Thủ tướng|Ban (?:Chỉ đạo|Tuyên giáo|Tổ chức|Nội chính|Kinh tế|Dân vận|Tuyên giáo và Dân vận|Đối ngoại) "
+    r"(?:Trung ương|TW)|Ủy ban Kiểm tra (?:Trung ương|TW)|Quân ủy Trung ương|Đảng ủy Công an Trung ương|Bộ trưởng|"
+    r"Bộ (?:Công an|Quốc phòng|Nội vụ)"
 )
 # non-territorial units (capitals matter): bloc Party committees and city departments
 _KHOI = re.compile(
@@ -121,6 +124,7 @@ _CONNECTOR = re.compile(
 )
 _TERRITORY = re.compile(r"\s+(tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)(?=[\s,.;:)]|$)")
 # sub-units of a territory hold its meetings ("Trung tâm Chính trị huyện"); places are no holders
+_BARE_HEAD = "\u2026"  # marks an agency head read without a name ("Đảng bộ Trường")
 _TYPE_BEFORE = re.compile(
     r"(?:xã|phường|thị trấn|huyện|quận|thị xã|tỉnh|thành phố|thôn|tổ dân phố)\s+$", re.I
 )
@@ -174,7 +178,7 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
         and party
         and head in ("Trường", "Bệnh viện", "Trung tâm", "Tổng Công ty", "Công ty", "Học viện")
     ):
-        return head, m.end()  # "Đảng bộ Trường": the school named in full elsewhere (kept only if it is)
+        return head + _BARE_HEAD, m.end()  # "Đảng bộ Trường": the school named in full elsewhere, if it is
     if not named or (head == "Công an" and not territory):
         return None
     while words[-1] in ("và", "các", "cơ", "quan"):
@@ -342,15 +346,20 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
         agencies.append(Mention(a, m.end(), "agency", ("other",), name, agency=name))
     # one agency, named in full once and shortened later ("Đảng ủy Khối Doanh nghiệp"): the full name
     for a in agencies:
+        short = a.agency.removesuffix(_BARE_HEAD) if a.agency else a.agency
         longer = [
             b.agency
             for b in agencies
-            if b.agency and a.agency and len(b.agency) > len(a.agency) and b.agency.startswith(a.agency)
+            if b.agency
+            and short
+            and not b.agency.endswith(_BARE_HEAD)
+            and len(b.agency) > len(short)
+            and b.agency.startswith(short)
         ]
         if longer:
             a.agency = a.short = max(longer, key=len)
     # a bare "Đảng bộ Trường" whose full name the article never gives names nothing
-    agencies = [a for a in agencies if a.agency and " " in a.agency.strip()]
+    agencies = [a for a in agencies if a.agency and not a.agency.endswith(_BARE_HEAD)]
     # a territorial word inside an agency's name ("Đảng ủy Khối Doanh nghiệp thành phố Hà Nội") is not a unit
     out = [m for m in out if not any(a.start <= m.start < a.end for a in agencies)] + agencies
     out.sort(key=lambda x: x.start)
