@@ -25,6 +25,7 @@ from briefwatch.patterns import (
     CONT_VERB,
     DIGIT,
     GENERIC,
+    HELD,
     ISSUANCE,
     LIST_ITEM,
     NEG,
@@ -239,13 +240,13 @@ def _open(
     genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
     bare = bool(holders) and all(h.short is None and not h.agency for h in holders)
     listed = (
-        bool(holders) and generic is not None and generic.end() > holders[0].start
+        bool(holders) and generic is not None and generic.start() < holders[0].start < generic.end() + 3
     )  # "Đảng ủy các phường A, B, C"
     if generic and (
         not holders
-        or bare
+        or (bare and (generic.start() < holders[0].start or generic.start() - holders[-1].end < 4))
         or listed
-        or generic.start() > holders[-1].end
+        or (generic.start() > holders[-1].end and not HELD.search(art.low, holders[-1].end, generic.start()))
         or (genitive and generic.start() < holders[0].start)
     ):
         # "các xã, phường đã tổ chức hội nghị quán triệt X": no unit of its own, the documents of the roundup

@@ -109,7 +109,7 @@ KINDS = [
     (re.compile(r"quán triệt|truyền đạt|học tập|nghiên cứu"), "quan_triet"),
     (re.compile(r"triển khai"), "trien_khai"),
 ]
-RELAY = re.compile(r"tiếp cầu|tiếp sóng|điểm cầu")
+RELAY = re.compile(r"tiếp cầu|tiếp sóng|điểm cầu|đầu cầu")
 BCD = re.compile(rf"ban chỉ đạo(?:\s+thực hiện)?\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s+)?$")
 # a working visit reviewing a document at a unit: "làm việc với Đảng ủy xã Minh Trí về kết quả thực hiện ..."
 VISIT = re.compile(

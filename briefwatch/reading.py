@@ -171,6 +171,9 @@ def _sections(
     return out, sections, header_end
 
 
+_ORGANISED = re.compile(r"(?<!\w)(?:đã |vừa |)(?:tổ chức|tiến hành|khai mạc)(?!\w)")
+
+
 def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
     """The unit(s) named as the subject before the briefing word."""
     text = art.text
@@ -181,6 +184,15 @@ def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
     # a unit inside a document's issuer phrase is the holder only when no other is named
     # ("Ban Chỉ đạo thực hiện Nghị quyết 15-NQ/TU ... của Ban Thường vụ Thành ủy tổ chức Hội nghị sơ kết")
     cands = [m for m in window if not _in_spans(m.start, art.doc_spans)] or window
+    # the subject of "tổ chức" is the holder; units after it are the audience or the sites ("... tổ chức hội nghị
+    # trực tuyến đến các huyện ủy, thị ủy và Thành ủy Huế để quán triệt ...")
+    verb = _ORGANISED.search(art.low, lo, trig)
+    if verb and any(m.start < verb.start() for m in cands):
+        # ... except the host named as the source of the broadcast ("tổ chức hội nghị trực tuyến từ điểm cầu Thành ủy")
+        host = [m for m in cands if art.low.endswith("từ điểm cầu ", 0, m.start)]
+        cands = [m for m in cands if m.start < verb.start()]
+        if host:
+            return [cands[-1], host[0]]
     if not cands:
         return []
     group = [cands[-1]]
