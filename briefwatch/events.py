@@ -215,9 +215,9 @@ def _open(
     """Open (or extend) the frame(s) of an establishing sentence; False when it names no holder."""
     trig, has_trigger = pos
     holders = (
-        _holders(art, clause_start, trig)
+        _site_first_holder(art, s)
+        or _holders(art, clause_start, trig)
         or _site_holder(art, s, trig)
-        or _site_first_holder(art, s)
         or _passive_holder(art, s, trig)
     )
     if central_organ_before(art.text, clause_start, trig) and not holders:

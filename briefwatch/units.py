@@ -133,6 +133,31 @@ _NOT_AGENCY = re.compile(
 )
 
 
+_LOWER_WORD = re.compile(r"\s+([a-zà-ỹđ]+)(?=[\s,.;:)]|$)")
+# words that end a name: verbs, prepositions, times ("Trường ... tổ chức", "... về", "... năm 2023")
+_NAME_END = frozenset(
+    "tổ chức đã vừa tiến hành về của cho với tại trong để nhằm khai mạc là có được quán triệt học tập triển sơ tổng "
+    "kết họp dự tham phối hợp cùng năm ngày tháng sáng chiều tối sẽ đang nghiên cứu thực hiện theo đến tới từ".split()
+)
+
+
+def _lower_run(text: str, pos: int) -> int | None:
+    """End of at most three lower-case words inside a name ("Cao đẳng Sư phạm", "giống cây trồng tỉnh"): they
+    belong to it when a capitalised word, a number or a territory word follows them."""
+    end = pos
+    for _ in range(3):
+        w = _LOWER_WORD.match(text, end)
+        if not w or w.group(1) in _NAME_END:
+            return None
+        end = w.end()
+        if _TERRITORY.match(text, end):
+            return end
+        nxt = _NAME_WORD.match(text, end)
+        if nxt and (nxt.group(1)[0].isupper() or nxt.group(1)[0].isdigit()):
+            return end
+    return None
+
+
 def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     """The name of a non-territorial unit that starts at ``a``, read word by word, and where it ends."""
     m = _HEAD.match(text, a)
@@ -156,15 +181,6 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
             words.append(w.group(1))
             pos, named = w.end(), True
             continue
-        c = _CONNECTOR.match(text, pos)
-        if c and (
-            _NAME_WORD.match(text, c.end())
-            or _CONNECTOR.match(text, c.end())
-            or _TERRITORY.match(text, c.end())
-        ):
-            words.append(c.group(1))
-            pos = c.end()
-            continue
         t = _TERRITORY.match(text, pos)
         if t:
             name, end = _read_name(
@@ -172,6 +188,12 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
             )
             words.append(t.group(1) if not name else f"{t.group(1)} {name}")
             pos, named, territory = (end if name else t.end()), True, True
+            break
+        run = _lower_run(text, pos)
+        if run:
+            words += text[pos:run].split()
+            pos = run
+            continue
         break
     if (
         not named

@@ -225,3 +225,170 @@ def test_official_spelling_of_a_misspelt_province():
     assert [u.name for u in gz.find("Thừa Thiên Huế", types=("tinh",), on=dt.date(2020, 1, 1))] == [
         "tỉnh Thừa Thiên Huế"
     ]
+
+
+# second round: shapes found in the real study set (tests/corpus/real), again in our own words
+
+
+@pytest.mark.parametrize(
+    "sentence,unit",
+    [
+        (
+            "Ngày 12/3/2021, Đảng ủy Trường Cao đẳng Y tế Phú Thọ tổ chức hội nghị quán triệt",
+            "Trường Cao đẳng Y tế Phú Thọ",
+        ),
+        (
+            "Ngày 12/3/2021, Đảng bộ Bệnh viện Đa khoa tỉnh Hòa Bình tổ chức hội nghị quán triệt",
+            "Bệnh viện Đa khoa tỉnh Hòa Bình",
+        ),
+        ("Ngày 12/3/2021, Đảng ủy Công an xã Tân Hòa tổ chức hội nghị quán triệt", "Công an xã Tân Hòa"),
+        ("Ngày 12/3/2021, Đảng ủy Quân khu 7 tổ chức hội nghị quán triệt", "Quân khu 7"),
+        (
+            "Ngày 12/3/2021, Trung tâm giống cây trồng tỉnh Yên Bái tổ chức hội nghị quán triệt",
+            "Trung tâm giống cây trồng tỉnh Yên Bái",
+        ),
+    ],
+)
+def test_non_territorial_units_by_their_own_names(sentence, unit):
+    got = events(sentence + " Nghị quyết số 45-NQ/TW của Bộ Chính trị.", published="2021-03-13")
+    assert [e["unit"] for e in got] == [unit]
+    assert got[0]["unit_type"] == "other"
+
+
+def test_province_named_by_the_papers_host_completes_a_bare_committee():
+    text = "Ngày 10-3-2022, Đảng ủy Quân sự tỉnh tổ chức hội nghị quán triệt Kết luận số 21-KL/TW."
+    assert [e["unit"] for e in events(text, url="https://baoninhthuan.com.vn/news/1")] == [
+        "Đảng ủy Quân sự tỉnh Ninh Thuận"
+    ]
+    text = "Ngày 8/8/2025, Ban Thường vụ Tỉnh ủy tổ chức hội nghị quán triệt Chỉ thị số 50-CT/TW."
+    assert [e["unit"] for e in events(text, url="https://baophutho.vn/a-1.htm")] == ["tỉnh Phú Thọ"]
+
+
+def test_school_named_in_full_once_and_shortly_after():
+    text = (
+        "Thực hiện Kế hoạch số 32-KH/ĐU của Đảng ủy Trường Cao đẳng Sư phạm Lạng Sơn, ngày 28 tháng 12 năm 2022, "
+        "Đảng bộ Trường tổ chức hội nghị học tập Nghị quyết số 27-NQ/TW."
+    )
+    assert pairs(text) == {("Trường Cao đẳng Sư phạm Lạng Sơn", "27-NQ/TW")}
+
+
+def test_a_persons_name_is_no_school():
+    text = "Ngày 5/1/2020, Ban Thường vụ Tỉnh ủy Quảng Trị tổ chức hội nghị; Bí thư Lê Trường Sơn quán triệt Nghị quyết số 54-NQ/TW."
+    assert {u for u, _ in pairs(text)} == {"tỉnh Quảng Trị"}
+
+
+def test_a_cue_word_inside_a_place_name_is_no_cue():
+    text = "Ngày 11/05/2022, tại hội trường Thành ủy Cần Thơ, Thành ủy Cần Thơ tổ chức hội nghị tổng kết 10 năm thực hiện Nghị quyết 03-NQ/TU."
+    assert pairs(text) == {("thành phố Cần Thơ", "03-NQ/TU")}
+
+
+def test_a_whole_clause_of_bases_holds_no_meeting():
+    text = (
+        "Thực hiện theo Kế hoạch 116-KH/TU ngày 13/4/2022 của Tỉnh ủy Lào Cai về tổ chức hội nghị quán triệt và triển "
+        "khai thực hiện Nghị quyết số 11-NQ/TW của Bộ Chính trị, Chi bộ Trạm Khuyến nông tỉnh Lào Cai tổ chức học tập.\n"
+        "Sáng ngày 15/4/2022, Đảng ủy xã Bản Lầu tổ chức hội nghị quán triệt Nghị quyết số 11-NQ/TW."
+    )
+    assert {u for u, _ in pairs(text, published="2022-04-16")} == {"xã Bản Lầu"}
+
+
+def test_the_holder_is_the_subject_of_to_chuc_not_the_audience():
+    text = (
+        "Ngày 13/01/2020, Ban Thường vụ Tỉnh ủy Quảng Bình tổ chức hội nghị trực tuyến đến các huyện ủy, thị ủy và "
+        "Thành ủy Đồng Hới để quán triệt Nghị quyết số 26-NQ/TW."
+    )
+    assert pairs(text) == {("tỉnh Quảng Bình", "26-NQ/TW")}
+
+
+def test_the_broadcasts_source_and_the_relaying_district_both_hold_it():
+    text = "Chiều ngày 09/5/2024, Quận ủy Tây Hồ tổ chức hội nghị trực tuyến từ điểm cầu Thành ủy quán triệt Chỉ thị số 30-CT/TU."
+    assert pairs(text, published="2024-05-10") == {
+        ("quận Tây Hồ", "30-CT/TU"),
+        ("thành phố Hà Nội", "30-CT/TU"),
+    }
+
+
+def test_a_site_that_opens_its_sentence_and_is_chaired():
+    text = (
+        "Sáng 20/3/2023, Bộ trưởng Bộ Công an chủ trì hội nghị trực tuyến toàn quốc quán triệt Quyết định số 90-QĐ/TW.\n"
+        "Tại điểm cầu Công an tỉnh Lạng Sơn, đồng chí Phó Bí thư Tỉnh ủy chủ trì."
+    )
+    assert pairs(text) == {("Công an tỉnh Lạng Sơn", "90-QĐ/TW")}
+
+
+def test_a_site_named_by_its_province_alone():
+    text = (
+        "Sáng 15/10/2025, Ban Chỉ đạo Trung ương tổ chức hội nghị trực tuyến sơ kết việc thực hiện Nghị quyết số 57-NQ/TW.\n"
+        "Đồng chí Phó Bí thư Thường trực Tỉnh ủy chủ trì điểm cầu Lạng Sơn."
+    )
+    assert pairs(text) == {("tỉnh Lạng Sơn", "57-NQ/TW")}
+
+
+def test_a_document_named_for_comparison_is_not_briefed():
+    text = "Ngày 13-8-2019, Quận ủy Hà Đông tổ chức hội nghị quán triệt Chỉ thị số 35-CT/TW, so với Chỉ thị số 36-CT/TW có nhiều điểm mới."
+    assert pairs(text) == {("quận Hà Đông", "35-CT/TW")}
+
+
+def test_speeches_on_a_topic_are_not_a_document_briefed():
+    text = (
+        "Ngày 31-12-2025, Đảng bộ phường An Khánh tổ chức hội nghị tổng kết công tác năm 2025.\n"
+        "Đại biểu được nghe các tham luận về chuyển đổi số gắn với thực hiện Nghị quyết số 57-NQ/TW."
+    )
+    assert pairs(text, published="2026-01-01") == set()
+
+
+def test_a_summary_of_work_done_in_many_ways_is_no_meeting():
+    text = "Đảng ủy xã Tân Lạc đã tổ chức quán triệt, triển khai nghiêm túc Chỉ thị số 05-CT/TW bằng nhiều hình thức phù hợp."
+    assert pairs(text, published="2026-01-20") == set()
+
+
+def test_a_sentence_about_a_document_is_no_item_of_a_list():
+    text = (
+        "Sáng 28/3/2024, Ban Thường vụ Thành ủy Hải Phòng tổ chức hội nghị sơ kết 5 năm thực hiện Nghị quyết số 45-NQ/TW.\n"
+        "Nghị quyết 45 ra đời sau 15 năm thực hiện Nghị quyết số 32-NQ/TW của Bộ Chính trị."
+    )
+    assert pairs(text) == {("thành phố Hải Phòng", "45-NQ/TW")}
+
+
+def test_a_bulleted_item_without_a_number_keeps_the_list_going():
+    text = (
+        "Sáng ngày 28/8/2025, Đảng ủy xã Sơn Lộc tổ chức hội nghị quán triệt các văn bản mới.\n"
+        "Đồng chí Phó Bí thư Thường trực Đảng ủy xã quán triệt văn bản:\n"
+        "- Nghị quyết Đại hội đại biểu Đảng bộ xã lần thứ nhất.\n"
+        "- Chỉ thị 02-CT/ĐU ngày 13-8-2025 của Ban Thường vụ Đảng ủy về thực hiện Nghị quyết Đại hội."
+    )
+    assert pairs(text) == {("xã Sơn Lộc", "02-CT/ĐU")}
+
+
+def test_a_newly_issued_document_is_still_briefed():
+    text = (
+        "Ngày 13/11/2025, Ban Thường vụ Tỉnh ủy Cao Bằng tổ chức hội nghị quán triệt các văn bản mới.\n"
+        "Các đại biểu quán triệt nội dung của một số văn bản mới ban hành: Kết luận số 198-KL/TW ngày 08/10/2025."
+    )
+    assert pairs(text) == {("tỉnh Cao Bằng", "198-KL/TW")}
+
+
+def test_short_reference_with_its_date_and_a_bracketed_abbreviation():
+    d = {
+        x["code"]
+        for x in extract_article("Hội nghị quán triệt Chỉ thị số 50 ngày 23/7/2025 của Ban Bí thư.")[
+            "documents"
+        ]
+    }
+    assert d == {"50-CT"}
+    d = {
+        x["code"]
+        for x in extract_article(
+            "Thành ủy tổng kết 10 năm thực hiện Nghị quyết (NQ) 28; NQ 28 đã đi vào cuộc sống."
+        )["documents"]
+    }
+    assert d == {"28-NQ"}
+
+
+def test_committee_of_a_unit_that_changed_type():
+    text = "Ngày 3/3/2020, Thị ủy Dĩ An tổ chức hội nghị học tập Chỉ thị 05-CT/TW của Bộ Chính trị."
+    assert [e["unit"] for e in events(text)] == ["thành phố Dĩ An"]
+
+
+def test_lower_case_second_word_of_a_name():
+    text = "Ngày 14/9/2014, Ban tuyên giáo huyện Đô lương tổ chức hội nghị quán triệt Nghị quyết số 33 của Trung ương."
+    assert [e["unit"] for e in events(text)] == ["huyện Đô Lương"]
