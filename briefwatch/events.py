@@ -56,6 +56,7 @@ from briefwatch.reading import (
     _sections,
     _site_first_holder,
     _site_holder,
+    cue,
     split_sentences,
 )
 from briefwatch.units import central_organ_before
@@ -352,14 +353,14 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
     att = _attendees(seg) if need else None
     if verb is not None:
         pre = seg[: verb.start()]
-        npre = art.nlow[clause_start : clause_start + verb.start()]
+        vstart = clause_start + verb.start()
         retro = RETRO.search(pre) and not art.dates.between(clause_start, s.end)
         if (
             retro
             or any(not _ISSUED_ADJ.search(seg, 0, x.start()) for x in ISSUANCE.finditer(seg))
             or pre.endswith("việc ")
-            or (NEG.search(npre) and not CONT_START.match(seg))
-            or (NEG.search(npre[-25:]) and not _PURPOSE.search(pre))
+            or (cue(art, NEG, clause_start, vstart) and not CONT_START.match(seg))
+            or (cue(art, NEG, max(clause_start, vstart - 25), vstart) and not _PURPOSE.search(pre))
         ):
             verb = None
     if verb is not None and _TALKS.search(seg, verb.start(), verb.start() + 40):
@@ -408,7 +409,7 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
     if end <= 0 or not frames:
         return
     t = TRIGGER.search(art.low, 0, end)
-    if not t or ISSUANCE.search(art.low, 0, end) or NEG.search(art.nlow, 0, t.start()):
+    if not t or ISSUANCE.search(art.low, 0, end) or cue(art, NEG, 0, t.start()):
         return
     codes = [d.code for d in art.doc_mentions if t.start() <= d.start < end and d.full]
     if not codes:

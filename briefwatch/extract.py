@@ -12,7 +12,7 @@ from briefwatch.events import extract_events
 from briefwatch.gazetteer import Gazetteer, load_gazetteer
 from briefwatch.reading import Article, doc_tail_spans
 from briefwatch.sites import home_from_url
-from briefwatch.text import canon_tone, clean_text, html_to_text, key, mask_names
+from briefwatch.text import canon_tone, clean_text, html_to_text, key
 from briefwatch.units import build_context, find_mentions
 
 
@@ -55,9 +55,7 @@ def prepare(
     else:  # no numbered document: no event is possible, and there is no document to list
         unit_mentions = []
         ctx = build_context([], gz, pub, None, None, None)
-    art = Article(
-        match, low, mask_names(match, low), pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz
-    )
+    art = Article(match, low, pub, body_start, doc_mentions, unit_mentions, date_index, ctx, gz)
     art.doc_spans = doc_tail_spans(match, doc_mentions)
     _issue_dates_from_issuance(art, _docs)
     art.documents = _docs  # type: ignore[attr-defined]

@@ -83,7 +83,6 @@ class Article:
 
     text: str
     low: str  # text.lower(): keyword patterns run on it without IGNORECASE (10x faster on Unicode)
-    nlow: str  # low with capitalised words inside sentences blanked: plan and instruction cues are searched in it
     published: dt.date | None
     body_start: int
     doc_mentions: list[DocMention]
@@ -117,6 +116,21 @@ def split_sentences(text: str, start: int) -> list[tuple[int, int, int]]:
             out.append((lstart + s, lstart + len(line), para))
         para += 1
     return out
+
+
+def cue(art: Article, rx: re.Pattern, a: int, b: int) -> re.Match | None:
+    """The first match of a cue pattern in ``art.low[a:b]`` that is a word of the sentence, not part of a name:
+    a capitalised match inside a sentence ("Thành ủy Cần Thơ", "huyện Giao Thủy") is skipped."""
+    for m in rx.finditer(art.low, a, b):
+        i = m.start()
+        if not art.text[i].isupper():
+            return m
+        j = i - 1
+        while j >= 0 and art.text[j] in " \t\"“'(*-–•+":
+            j -= 1
+        if j < 0 or art.text[j] in ".!?:;\n":
+            return m  # a capital that starts a sentence: "Đề nghị các chi bộ ..."
+    return None
 
 
 def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -233,8 +247,8 @@ def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
     if (
         not m
         or "chủ trì" not in art.low[m.end() : s.end]
-        or art.nlow.find(" dự", m.end(), s.end) != -1
-        and (art.low.find("chủ trì", m.end(), s.end) > art.nlow.find(" dự", m.end(), s.end))
+        or art.low.find(" dự", m.end(), s.end) != -1
+        and (art.low.find("chủ trì", m.end(), s.end) > art.low.find(" dự", m.end(), s.end))
     ):
         return []
     found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
@@ -278,7 +292,6 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     anchor = max(anchor, _basis_end(art, anchor, s.end))
     for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
-        nwindow = art.nlow[anchor : t.start()]
         if _in_spans(t.start(), art.doc_spans):
             # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report; and a
             # plan issued so ("ban hành Kế hoạch số ... về quán triệt ... và triển khai ...") reports none after it
@@ -289,7 +302,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
             ("việc ", "công tác ")
         ):  # "việc quán triệt ...": a topic, not a report of a meeting
             continue
-        neg = NEG.search(nwindow)
+        neg = cue(art, NEG, anchor, t.start())
         if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
             return None
         if (RETRO.search(window) or _MANNER.search(low, t.end(), s.end)) and not art.dates.between(
@@ -299,8 +312,8 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         held = HELD.search(window)
         if neg is None and low.startswith("chủ trì", t.start()):
             return t.start(), True  # "(Dự và) chủ trì tại điểm cầu xã X": the site was held by X
-        if held and (neg is None or held.start() < neg.start()):
-            if MODAL.search(nwindow, held.end()):
+        if held and (neg is None or anchor + held.start() < neg.start()):
+            if cue(art, MODAL, anchor + held.end(), t.start()):
                 return None  # "đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt": a plan
             return t.start(), True
         if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
@@ -315,7 +328,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     h = HELD_ONLY.search(low, anchor, s.end)
     while h and _in_spans(h.start(), art.doc_spans):
         h = HELD_ONLY.search(low, h.end(), s.end)
-    if h and not NEG.search(art.nlow, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
+    if h and not cue(art, NEG, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
         return h.start(), False
     return None
 
@@ -379,9 +392,9 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
     cut = end
     if clauses:
         for m in re.finditer(r";|, riêng|, còn", art.low[start:end]):
-            nxt = art.nlow[start + m.end() : end]
-            nxt = nxt.split(";", 1)[0]
-            if FUTURE.search(nxt):
+            a = start + m.end()
+            b = art.low.find(";", a, end)
+            if cue(art, FUTURE, a, end if b == -1 else b):
                 cut = start + m.start()
                 break
     for d in art.doc_mentions:

@@ -132,16 +132,3 @@ def html_to_text(doc: str) -> tuple[str, str | None]:
     body = _BLOCK_TAG.sub("\n", body)
     body = _ANY_TAG.sub("", body)
     return re.sub(r"\n{2,}", "\n", clean_text(body)), title
-
-
-_CAP_WORD = re.compile(r"(?<=[^\W\d_]) +([^\W\d_a-zà-ỹđ][\w]*)|(?<=[,;(]) +([^\W\d_a-zà-ỹđ][\w]*)")
-
-
-def mask_names(text: str, low: str) -> str:
-    """``low`` with the capitalised words inside a sentence blanked out ("Thành ủy Cần Thơ" → "thành ủy ___ ___"):
-    cue words that are also parts of names (cần, giao, chưa) are then found only where they are words."""
-    out = list(low)
-    for m in _CAP_WORD.finditer(text):
-        a, b = m.span(1) if m.group(1) else m.span(2)
-        out[a:b] = "_" * (b - a)
-    return "".join(out)
