@@ -73,6 +73,9 @@ _ISSUED_ADJ = re.compile(r"(?:mới|vừa|được|đã được|vừa được)
 _TALKS = re.compile(r"(?:tham luận|ý kiến|thảo luận|phát biểu)")
 
 
+_LOCAL_CODE = re.compile(r"/(?:QU|HU|ĐU|THU|ĐUK|ĐUCA|CB)\b|/(?:KH|QĐ|TB)-(?:UBND|BND)")
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -129,10 +132,7 @@ def extract_events(art: Article) -> list[dict]:
         is_cont = bool(CONT_START.match(seg)) and bool(current)
         pos = None if is_cont else _positive(art, clause_start, s, clause_start)
         if pos is None and not is_cont and _site_first_holder(art, s):
-            pos = (
-                art.low.find("chủ trì", clause_start, s.end),
-                True,
-            )  # "Tại điểm cầu X, đồng chí ... chủ trì"
+            pos = (clause_start, True)  # "Tại điểm cầu X, đồng chí ... chủ trì": the site's own meeting
         if pos is not None and _open(art, st, s, section, clause_start, pos, current):
             listing = True
             continue
@@ -393,6 +393,10 @@ def _inherit(st: _State) -> None:
             src = next((g for g in reversed(st.frames[:i]) if g.docs and not g.relay), None)
             own, f.docs = f.docs, []
             f.add_docs((src.docs if src else f.relay_docs) + own)
+            if src and (f.date is None or src.date is None or f.date == src.date) and f.origin > src.origin:
+                # what the site heard ("Hội nghị đã nghe ...") is what the host's conference briefed, but for the
+                # plans of the relaying unit itself ("Kế hoạch số 91-KH/QU")
+                src.add_docs([c for c in own if not _LOCAL_CODE.search(c)])
             if src:
                 f.kind = f.kind or src.kind
                 f.date = f.date or src.date

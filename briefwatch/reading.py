@@ -242,17 +242,27 @@ _SITE_FIRST = re.compile(r"\W*(?:tại |ở )?(?:điểm|đầu) cầu\s+")
 
 
 def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
-    """A sentence that opens with a connected site and says its leader chaired it: the site's unit."""
+    """A sentence that opens with a connected site and says its leader chaired or directed it there ("Tại điểm cầu
+    UBND xã X, dự và chỉ đạo hội nghị có đồng chí Bí thư ..."): the site's unit."""
     m = _SITE_FIRST.match(art.low, s.start, s.end)
-    if (
-        not m
-        or "chủ trì" not in art.low[m.end() : s.end]
-        or art.low.find(" dự", m.end(), s.end) != -1
-        and (art.low.find("chủ trì", m.end(), s.end) > art.low.find(" dự", m.end(), s.end))
-    ):
+    if not m:
         return []
-    found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
-    return found[:1] or _bare_place(art, m.end())
+    chair = _CHAIRED.search(art.low, m.end(), s.end)
+    if not chair:
+        return []
+    attended = _ATTENDED.search(art.low, m.end(), chair.start())
+    if attended:
+        return []  # "Tại điểm cầu X, dự hội nghị có ...; đồng chí ... chủ trì hội nghị chung": X only attended
+    gap = _SITE_PLACE.match(art.text, m.end())
+    at = gap.end() if gap else m.end()
+    found = [u for u in art.unit_mentions if m.end() <= u.start <= at + 2]
+    return found[:1] or _bare_place(art, at)
+
+
+_CHAIRED = re.compile(r"chủ trì|dự và chỉ đạo|dự, chỉ đạo|tham dự và chỉ đạo")
+_ATTENDED = re.compile(r"(?<!\w)(?:tham )?dự(?! và chỉ đạo|, chỉ đạo)(?!\w)")
+# the building of a site before its unit: "điểm cầu UBND xã X", "điểm cầu Hội trường Huyện ủy X"
+_SITE_PLACE = re.compile(r"(?:(?:UBND|Ủy ban nhân dân|Hội trường|Trụ sở|Nhà văn hóa|trụ sở|hội trường)\s+)+")
 
 
 def _bare_place(art: Article, pos: int) -> list[Mention]:

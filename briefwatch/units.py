@@ -267,8 +267,8 @@ def _read_name(
         w = m.group(1)
         if "\n" in text[p : m.start(1)]:
             break
-        if not (w[0].isupper() or (not toks and w.isdigit() and len(w) <= 2)):
-            break
+        if not (w[0].isupper() or (w.isdigit() and len(w) <= 2)):
+            break  # a number starts a name ("phường 6") or ends one ("phường Cổ Nhuế 1")
         toks.append((w, m.end(1)))
         p = m.end(1)
         if w.isdigit():
