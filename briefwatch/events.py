@@ -59,7 +59,7 @@ from briefwatch.reading import (
     cue,
     split_sentences,
 )
-from briefwatch.units import central_organ_before
+from briefwatch.units import Mention, central_organ_before
 
 # the purpose of the meeting being reported ("Hội nghị được tổ chức nhằm quán triệt ..."): what it briefed
 _PURPOSE = re.compile(
@@ -107,7 +107,14 @@ def extract_events(art: Article) -> list[dict]:
     low = art.low
     hot = {i for i, x in enumerate(sents) if any(w in low[x.start : x.end] for w in _HOT_WORDS)}
     listing = False  # the previous sentence briefed documents of the open meeting: a list may follow
+    site: tuple[int, Mention] | None = None  # the last connected site named ("tại điểm cầu Sở X"), by sentence
     for i, s in enumerate(sents):
+        if "điểm cầu" in low[s.start : s.end]:
+            site = _named_site(art, s, i) or site
+        if site and i - site[0] <= 2 and _PASSIVE_RELAY.search(low, s.start, s.end):
+            _relayed(art, st, s, site[1])  # "Hội nghị cũng được tiếp sóng tới ... các đơn vị trực thuộc Sở"
+            site = None
+            continue
         section = sections[s.section]
         current = st.open_by_section.get(s.section) or (
             st.last if s.section == 0 or s.section not in st.opened else []
@@ -313,6 +320,33 @@ def _open(
     st.opened.add(s.section)
     st.last = new
     return True
+
+
+# a conference passed on by the site that received it, told in the passive
+_PASSIVE_RELAY = re.compile(
+    r"(?:hội nghị|chương trình)(?: cũng)? được (?:truyền|tiếp sóng|tiếp phát|phát)(?: hình)?(?: trực tuyến| trực tiếp)?"
+    r" (?:tới|đến|cho)"
+)
+_SITE_AT = re.compile(r"(?:tại|ở) điểm cầu\s+")
+
+
+def _named_site(art: Article, s: Sentence, i: int) -> tuple[int, Mention] | None:
+    """The unit of a connected site named in a sentence: "Dự hội nghị tại điểm cầu Sở Văn hóa và Thể thao ..."."""
+    for m in _SITE_AT.finditer(art.low, s.start, s.end):
+        got = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
+        if got:
+            return i, got[0]
+    return None
+
+
+def _relayed(art: Article, st: _State, s: Sentence, site: Mention) -> None:
+    units = _resolve_all(art, [site], Section([], None, -1))
+    if not units:
+        return
+    f = Frame(units, s.section, len(st.frames), st.last_date, None, [], None, True, list(st.last_docs), s.start)
+    st.frames.append(f)
+    st.open_by_section[s.section] = [f]
+    st.last = [f]
 
 
 def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
