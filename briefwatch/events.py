@@ -24,6 +24,7 @@ from briefwatch.patterns import (
     CONT_START,
     CONT_VERB,
     DIGIT,
+    FUTURE,
     GENERIC,
     HELD,
     ISSUANCE,
@@ -44,6 +45,7 @@ from briefwatch.reading import (
     _attendance,
     _attendees,
     _bare_docs,
+    _bare_place,
     _docs_between,
     _frame_date,
     _holders,
@@ -106,8 +108,11 @@ def extract_events(art: Article) -> list[dict]:
     # one pass marks the sentences that can open or feed a meeting: a briefing or meeting word, a visit
     low = art.low
     hot = {i for i, x in enumerate(sents) if any(w in low[x.start : x.end] for w in _HOT_WORDS)}
+    _title_frame(art, st)
     listing = False  # the previous sentence briefed documents of the open meeting: a list may follow
-    site: tuple[int, Mention] | None = None  # the last connected site named ("tại điểm cầu Sở X"), by sentence
+    site: tuple[int, Mention] | None = (
+        None  # the last connected site named ("tại điểm cầu Sở X"), by sentence
+    )
     for i, s in enumerate(sents):
         if "điểm cầu" in low[s.start : s.end]:
             site = _named_site(art, s, i) or site
@@ -343,9 +348,39 @@ def _relayed(art: Article, st: _State, s: Sentence, site: Mention) -> None:
     units = _resolve_all(art, [site], Section([], None, -1))
     if not units:
         return
-    f = Frame(units, s.section, len(st.frames), st.last_date, None, [], None, True, list(st.last_docs), s.start)
+    f = Frame(
+        units, s.section, len(st.frames), st.last_date, None, [], None, True, list(st.last_docs), s.start
+    )
     st.frames.append(f)
     st.open_by_section[s.section] = [f]
+    st.last = [f]
+
+
+_TITLE_PLACE = re.compile(r"([A-ZĐ][\w]*(?: [A-ZĐ][\w]*){0,3})\s*:\s")
+_MEETING_TOLD = re.compile(r"tại hội nghị|hội nghị đã|hội nghị được|tại buổi|buổi học tập|tham dự hội nghị")
+
+
+def _title_frame(art: Article, st: _State) -> None:
+    """A headline that names who held the meeting ("Tân Biên: Triển khai, quán triệt ...", "Đảng ủy xã X quán
+    triệt ...") over a body that only tells what the meeting did ("Tại hội nghị, ..."): the headline's unit holds
+    it. Only when the body does tell of a meeting."""
+    end = art.body_start
+    if end <= 0 or not _MEETING_TOLD.search(art.low, end):
+        return
+    t = TRIGGER.search(art.low, 0, end)
+    if not t or ISSUANCE.search(art.low, 0, end) or cue(art, NEG, 0, t.start()) or cue(art, FUTURE, 0, end):
+        return
+    line = art.text.rfind("\n", 0, t.start()) + 1  # the headline's line (a site banner may stand above it)
+    named = [m for m in art.unit_mentions if line <= m.start < t.start() and m.short]
+    if not named:
+        p = _TITLE_PLACE.match(art.text, line, end)
+        named = _bare_place(art, line) if p else []
+    units = _resolve_all(art, named[-1:], Section([], None, -1))
+    if not units:
+        return
+    f = Frame(units, 0, len(st.frames), None, _kind(art.low[t.start() : end]), [], None, False, [], 0)
+    st.frames.append(f)
+    st.open_by_section[0] = [f]
     st.last = [f]
 
 

@@ -392,3 +392,58 @@ def test_committee_of_a_unit_that_changed_type():
 def test_lower_case_second_word_of_a_name():
     text = "Ngày 14/9/2014, Ban tuyên giáo huyện Đô lương tổ chức hội nghị quán triệt Nghị quyết số 33 của Trung ương."
     assert [e["unit"] for e in events(text)] == ["huyện Đô Lương"]
+
+
+def test_a_ward_whose_name_ends_in_a_number():
+    text = "Sáng ngày 19/5/2018, Đảng ủy phường Cổ Nhuế 1 tổ chức hội nghị sơ kết 2 năm thực hiện Chỉ thị số 05-CT/TW."
+    assert [e["unit"] for e in events(text)] == ["phường Cổ Nhuế 1"]
+
+
+def test_a_site_directed_by_its_own_leader_and_what_it_heard_is_the_hosts():
+    text = (
+        "Chiều ngày 08/10/2025, Ban Thường vụ Tỉnh ủy Gia Lai tổ chức hội nghị quán triệt Chỉ thị số 46-CT/TW, kết "
+        "hợp trực tuyến tới các điểm cầu.\n"
+        "Tại điểm cầu UBND xã Ia Grai, dự và chỉ đạo hội nghị có đồng chí Bí thư Đảng ủy xã.\n"
+        "Hội nghị đã nghe quán triệt Chỉ thị số 46-CT/TW và Chỉ thị số 02-CT/TU của Ban Thường vụ Tỉnh ủy."
+    )
+    assert pairs(text) == {
+        ("tỉnh Gia Lai", "46-CT/TW"),
+        ("tỉnh Gia Lai", "02-CT/TU"),
+        ("xã Ia Grai", "46-CT/TW"),
+        ("xã Ia Grai", "02-CT/TU"),
+    }
+
+
+def test_a_site_that_passes_the_conference_on_to_its_own_units():
+    text = (
+        "Sáng 25/2/2026, Ban Bí thư tổ chức hội nghị toàn quốc quán triệt Nghị quyết số 79-NQ/TW.\n"
+        "Dự hội nghị tại điểm cầu Sở Y tế Hà Nội có đồng chí Bí thư Đảng ủy, Giám đốc Sở. "
+        "Hội nghị cũng được tiếp sóng tới cán bộ, viên chức các đơn vị trực thuộc Sở."
+    )
+    assert pairs(text) == {("Sở Y tế Hà Nội", "79-NQ/TW")}
+
+
+def test_a_site_that_only_attended_a_central_conference_has_none():
+    text = (
+        "Sáng 25/2/2026, Ban Bí thư tổ chức hội nghị toàn quốc quán triệt Nghị quyết số 79-NQ/TW.\n"
+        "Dự hội nghị tại điểm cầu Sở Y tế Hà Nội có đồng chí Bí thư Đảng ủy, Giám đốc Sở."
+    )
+    assert pairs(text) == set()
+
+
+def test_a_headline_that_names_the_holder_over_a_body_that_does_not():
+    text = (
+        "Tân Uyên: Quán triệt Nghị quyết Trung ương 8\n"
+        "Cập nhật ngày: 31/10/2014 - 08:43\n"
+        "Tại hội nghị, các đại biểu đã nghe phổ biến các nội dung cơ bản của Nghị quyết số 28-NQ/TW."
+    )
+    assert pairs(text) == {("huyện Tân Uyên", "28-NQ/TW")}
+
+
+def test_a_headline_of_a_plan_over_a_body_that_tells_of_no_meeting():
+    text = (
+        "Tân Uyên: Triển khai Nghị quyết số 28-NQ/TW\n"
+        "Cập nhật ngày: 31/10/2014 - 08:43\n"
+        "Huyện ủy sẽ tổ chức quán triệt Nghị quyết trong tháng 11 cho cán bộ chủ chốt."
+    )
+    assert pairs(text) == set()
