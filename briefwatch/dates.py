@@ -94,10 +94,11 @@ def _candidates(pat: re.Pattern, text: str):
 def find_dates(text: str) -> list[DateMention]:
     """Every day-month(-year) mention, in order, non-overlapping (the longest form wins)."""
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        i = bisect.bisect_left(taken, (a, a))
+        return (i == 0 or taken[i - 1][1] <= a) and (i == len(taken) or taken[i][0] >= b)
 
     has_words = "gày" in text
     for pat, idx in (
@@ -120,7 +121,7 @@ def find_dates(text: str) -> list[DateMention]:
             if y is None and not _valid(2000, mo, d) and not (mo == 2 and d == 29):
                 continue
             found.append(DateMention(m.start(), m.end(), d, mo, y))
-            taken.append((m.start(), m.end()))
+            bisect.insort(taken, (m.start(), m.end()))
     found.sort(key=lambda x: x.start)
     return found
 
@@ -161,6 +162,7 @@ class DateIndex:
             self.starts.append(pos + 1)
             pos = text.find("\n", pos + 1)
         self._lines: dict[int, list[DateMention]] = {}
+        self._keys: dict[int, list[int]] = {}
 
     def _line(self, i: int) -> list[DateMention]:
         got = self._lines.get(i)
@@ -180,7 +182,14 @@ class DateIndex:
         i = max(bisect.bisect_right(self.starts, a) - 1, 0)
         out: list[DateMention] = []
         while i < len(self.starts) and self.starts[i] < b:
-            out += [d for d in self._line(i) if a <= d.start < b]
+            line = self._line(i)
+            if len(line) > 8:  # a long line (a page without line breaks): by position, not by scanning
+                keys = self._keys.get(i)
+                if keys is None:
+                    keys = self._keys[i] = [d.start for d in line]
+                out += line[bisect.bisect_left(keys, a) : bisect.bisect_left(keys, b)]
+            else:
+                out += [d for d in line if a <= d.start < b]
             i += 1
         return out
 

@@ -49,7 +49,6 @@ from briefwatch.reading import (
     _docs_between,
     _frame_date,
     _holders,
-    _in_spans,
     _is_total,
     _kind,
     _passive_holder,
@@ -168,7 +167,7 @@ def _list_item(art: Article, s: Sentence) -> bool:
     ("Nghị quyết 45 ra đời sau 15 năm thực hiện Nghị quyết 32 ...")."""
     if _BULLET.match(art.low, s.start, s.end) or art.text[s.start : s.start + 1] in "-+•*":
         return True
-    first = next((d for d in art.doc_mentions if s.start <= d.start < s.end), None)
+    first = next(iter(art.docs_in(s.start, s.end)), None)
     if first is None:
         return False
     tail = next((e for b, e in art.doc_spans if b == first.end), first.end)
@@ -194,7 +193,7 @@ def _headless(art: Article, st: _State, sents: list[Sentence]) -> None:
         return
     named = {}
     for mn in art.unit_mentions:
-        if mn.short is None or mn.agency or _in_spans(mn.start, art.doc_spans):
+        if mn.short is None or mn.agency or art.in_doc_span(mn.start):
             continue
         r = _resolve_all(art, [mn], Section([], None, -1))
         if r and r[0]["unit_type"] not in ("tinh", "thanh_pho_tw"):
@@ -243,11 +242,11 @@ def _open(
         and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders)
     ):
         return False  # a speaker from another body at the open meeting
-    first_doc = next((d.start for d in art.doc_mentions if trig <= d.start < s.end), s.end)
+    first_doc = next((d.start for d in art.docs_in(trig, s.end)), s.end)
     generic = None
     for g in GENERIC.finditer(art.low, clause_start, trig):
         if not any(
-            m.start <= g.start() < m.end for m in art.unit_mentions if m.agency
+            m.start <= g.start() < m.end for m in art.units_in(g.start() - 300, g.start() + 1) if m.agency
         ):  # "Đảng ủy Khối các cơ quan"
             generic = g
     genitive = bool(holders) and art.low[max(0, holders[0].start - 5) : holders[0].start].endswith("của ")
@@ -271,7 +270,7 @@ def _open(
             st.umbrella = st.umbrella or docs
             st.umbrella_kind = st.umbrella_kind or _kind(art.low[trig:first_doc])
         return True
-    near = [m for m in art.unit_mentions if s.start <= m.start < trig and m.level == "commune" and m.short]
+    near = [m for m in art.units_in(s.start, trig) if m.level == "commune" and m.short]
     units = _resolve_all(art, holders, section, near[-1] if near else None)
     if not units and section.header_units and s.para == section.header_para:
         units = _resolve_all(art, section.header_units, section)
@@ -285,8 +284,8 @@ def _open(
         )
     bcd = [
         d
-        for d in art.doc_mentions
-        if clause_start <= d.start < trig and BCD.search(art.low[max(clause_start, d.start - 60) : d.start])
+        for d in art.docs_in(clause_start, trig)
+        if BCD.search(art.low[max(clause_start, d.start - 60) : d.start])
     ]
     docs = _docs_between(art, bcd[0].start if bcd else trig, s.end, clauses=True)
     if has_trigger:
@@ -338,7 +337,7 @@ _SITE_AT = re.compile(r"(?:tại|ở) điểm cầu\s+")
 def _named_site(art: Article, s: Sentence, i: int) -> tuple[int, Mention] | None:
     """The unit of a connected site named in a sentence: "Dự hội nghị tại điểm cầu Sở Văn hóa và Thể thao ..."."""
     for m in _SITE_AT.finditer(art.low, s.start, s.end):
-        got = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
+        got = art.units_in(m.end(), m.end() + 3)
         if got:
             return i, got[0]
     return None
@@ -395,11 +394,7 @@ def _visit(art: Article, st: _State, s: Sentence, clause_start: int) -> bool:
     topic = VISIT_TOPIC.search(art.low, m.end(), s.end)
     if not topic:
         return False
-    units = [
-        u
-        for u in art.unit_mentions
-        if m.end() - 5 <= u.start < topic.start() and not _in_spans(u.start, art.doc_spans)
-    ]
+    units = [u for u in art.units_in(m.end() - 5, topic.start()) if not art.in_doc_span(u.start)]
     docs = _docs_between(art, topic.start(), s.end)
     if not units or not docs:
         return False

@@ -15,6 +15,16 @@ from briefwatch.sites import home_from_url
 from briefwatch.text import canon_tone, clean_text, html_to_text, key
 from briefwatch.units import build_context, find_mentions
 
+# What one article may cost: real articles are 2-20 KB of text; a hostile or broken page (a whole site's archive
+# on one page, an 18 MB line) is refused with a clear error instead of stalling a crawl. Every pass of the engine
+# is linear in the text's length (positions are looked up by bisection), so the limit bounds the time too.
+MAX_INPUT_CHARS = 6_000_000  # raw HTML or text handed in (the crawl's DOWNLOAD_MAXSIZE is 5 MB)
+MAX_TEXT_CHARS = 400_000  # clean text after markup is removed: about 80 long articles
+
+
+class ArticleTooLarge(ValueError):
+    """The article is over what one article may cost (``MAX_INPUT_CHARS``, ``MAX_TEXT_CHARS``)."""
+
 
 def prepare(
     text: str | None,
@@ -27,6 +37,9 @@ def prepare(
     source: str | None = None,
     gz: Gazetteer | None = None,
 ) -> Article:
+    raw = len(text if text is not None else html or "")
+    if raw > MAX_INPUT_CHARS:
+        raise ArticleTooLarge(f"article too large: {raw} characters in (limit {MAX_INPUT_CHARS})")
     gz = gz or load_gazetteer()
     page_title = None
     if text is None and html is not None:
@@ -36,6 +49,10 @@ def prepare(
     title = clean_text(title) if title else page_title
     if title and key(title)[:60] not in key(display[:1500]):
         display = f"{title}\n{display}"
+    if len(display) > MAX_TEXT_CHARS:
+        raise ArticleTooLarge(
+            f"article too large: {len(display)} characters of text (limit {MAX_TEXT_CHARS})"
+        )
     match = canon_tone(display)
     if len(match) != len(display):  # never expected: tone moves keep NFC length
         display = match

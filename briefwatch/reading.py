@@ -4,6 +4,7 @@ functions over a prepared article (``Article``, built by ``extract.prepare``).""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,40 @@ class Article:
     doc_spans: list[tuple[int, int]] = field(
         default_factory=list
     )  # issue date + issuer + subject of each code
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # Look-ups by position in sorted lists (bisect): an article of many sentences costs linear time, not the
+    # square of its length (every sentence used to scan every mention).
+
+    def units_in(self, a: int, b: int) -> list[Mention]:
+        """Unit mentions starting in [a, b)."""
+        starts = self._starts("u", self.unit_mentions)
+        return self.unit_mentions[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)]
+
+    def docs_in(self, a: int, b: int) -> list[DocMention]:
+        """Document mentions starting in [a, b)."""
+        starts = self._starts("d", self.doc_mentions)
+        return self.doc_mentions[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)]
+
+    def in_doc_span(self, pos: int) -> bool:
+        """Is ``pos`` inside a document's issue date, issuer or subject? (Spans are short: < 1,000 chars.)"""
+        got = self._cache.get("spans")
+        if got is None or got[0] != len(self.doc_spans):
+            ordered = sorted(self.doc_spans)
+            got = self._cache["spans"] = (len(self.doc_spans), ordered, [a for a, _ in ordered])
+        _, ordered, starts = got
+        j = bisect.bisect_right(starts, pos) - 1
+        while j >= 0 and starts[j] > pos - 1000:
+            if pos < ordered[j][1]:
+                return True
+            j -= 1
+        return False
+
+    def _starts(self, key: str, items: list) -> list[int]:
+        got = self._cache.get(key)
+        if got is None or len(got) != len(items):
+            got = self._cache[key] = [x.start for x in items]
+        return got
 
 
 def split_sentences(text: str, start: int) -> list[tuple[int, int, int]]:
@@ -137,6 +172,10 @@ def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= pos < e for s, e in spans)
 
 
+def in_doc_spans(art: Article, pos: int) -> bool:
+    return art.in_doc_span(pos)
+
+
 def doc_tail_spans(text: str, mentions: list[DocMention]) -> list[tuple[int, int]]:
     """Spans of each document mention's issue date, issuer and subject phrase (never a holder, never an event date)."""
     spans = []
@@ -172,7 +211,7 @@ def _sections(
                 starts_ok = m.group(1) or re.match(
                     r"(?:tại|ở|trước đó|cùng ngày|còn tại|sau đó|tiếp đó|đối với|với)\b", prefix
                 )
-                units = [u for u in art.unit_mentions if s <= u.start < s + m.end(2)]
+                units = art.units_in(s, s + m.end(2))
                 # "Tại điểm cầu xã X, dự hội nghị có các đồng chí: ..." introduces a list of people, not a section
                 people = re.search(r"(?:^|[,\s])(?:dự|tham dự|có|gồm)(?:\s|$)", prefix)
                 if starts_ok and units and not TRIGGER.search(prefix) and not people:
@@ -194,10 +233,10 @@ def _holders(art: Article, clause_start: int, trig: int) -> list[Mention]:
     basis = BASIS_START.match(art.low, clause_start, trig)
     lo = basis.end() if basis else clause_start
     place = [(m.start(), m.end()) for m in PLACE.finditer(art.low, lo, trig)]
-    window = [m for m in art.unit_mentions if lo <= m.start < trig and not _in_spans(m.start, place)]
+    window = [m for m in art.units_in(lo, trig) if not _in_spans(m.start, place)]
     # a unit inside a document's issuer phrase is the holder only when no other is named
     # ("Ban Chỉ đạo thực hiện Nghị quyết 15-NQ/TU ... của Ban Thường vụ Thành ủy tổ chức Hội nghị sơ kết")
-    cands = [m for m in window if not _in_spans(m.start, art.doc_spans)] or window
+    cands = [m for m in window if not art.in_doc_span(m.start)] or window
     # the subject of "tổ chức" is the holder; units after it are the audience or the sites ("... tổ chức hội nghị
     # trực tuyến đến các huyện ủy, thị ủy và Thành ủy Huế để quán triệt ...")
     verb = _ORGANISED.search(art.low, lo, trig)
@@ -232,7 +271,7 @@ def _site_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
     m = _SITE_CHAIR.match(art.low, trig)
     if not m:
         return []
-    found = [u for u in art.unit_mentions if m.end() <= u.start <= m.end() + 2]
+    found = art.units_in(m.end(), m.end() + 3)
     return found[:1] or _bare_place(art, m.end())
 
 
@@ -255,7 +294,7 @@ def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
         return []  # "Tại điểm cầu X, dự hội nghị có ...; đồng chí ... chủ trì hội nghị chung": X only attended
     gap = _SITE_PLACE.match(art.text, m.end())
     at = gap.end() if gap else m.end()
-    found = [u for u in art.unit_mentions if m.end() <= u.start <= at + 2]
+    found = art.units_in(m.end(), at + 3)
     return found[:1] or _bare_place(art, at)
 
 
@@ -288,9 +327,8 @@ def _passive_holder(art: Article, s: Sentence, trig: int) -> list[Mention]:
         return []
     out = [
         m
-        for m in art.unit_mentions
-        if trig <= m.start < verb.start()
-        and re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
+        for m in art.units_in(trig, verb.start())
+        if re.search(r"(?:của|do)\s+(?:\w+\s+){0,4}$", art.low[max(trig, m.start - 40) : m.start])
     ]
     return out[-1:]
 
@@ -302,7 +340,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
     anchor = max(anchor, _basis_end(art, anchor, s.end))
     for t in TRIGGER.finditer(low, anchor, s.end):
         window = low[anchor : t.start()]
-        if _in_spans(t.start(), art.doc_spans):
+        if art.in_doc_span(t.start()):
             # inside a document's subject ("Kế hoạch số 25-KH/TU về tổ chức quán triệt ..."): no report; and a
             # plan issued so ("ban hành Kế hoạch số ... về quán triệt ... và triển khai ...") reports none after it
             if ISSUANCE.search(window.rsplit(", ", 1)[-1]):
@@ -328,7 +366,9 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
             return t.start(), True
         if neg is None and (_starts_dated(art, clause_start) or window.rstrip().endswith(("hội nghị", "đã"))):
             return t.start(), True
-        if neg is None and any(t.start() - 2 <= m.end <= t.start() for m in art.unit_mentions):
+        if neg is None and any(
+            t.start() - 2 <= m.end <= t.start() for m in art.units_in(t.start() - 300, t.start())
+        ):
             return (
                 t.start(),
                 True,
@@ -336,7 +376,7 @@ def _positive(art: Article, anchor: int, s: Sentence, clause_start: int) -> tupl
         if neg is not None:
             return None
     h = HELD_ONLY.search(low, anchor, s.end)
-    while h and _in_spans(h.start(), art.doc_spans):
+    while h and art.in_doc_span(h.start()):
         h = HELD_ONLY.search(low, h.end(), s.end)
     if h and not cue(art, NEG, anchor, h.start()) and not ISSUANCE.search(low, anchor, s.end):
         return h.start(), False
@@ -357,7 +397,7 @@ def _basis_end(art: Article, start: int, end: int) -> int:
         return start
     listed = False
     for m in re.finditer(r"[,;]", art.low[start:end]):
-        if _in_spans(start + m.start(), art.doc_spans) or (listed and m.group(0) == ","):
+        if art.in_doc_span(start + m.start()) or (listed and m.group(0) == ","):
             continue
         if _BASIS_MORE.match(art.low, start + m.end(), end):
             listed = True  # "Thực hiện Kế hoạch số ...; Kế hoạch số ... của Huyện ủy ...;": the list of bases goes on
@@ -407,11 +447,9 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
             if cue(art, FUTURE, a, end if b == -1 else b):
                 cut = start + m.start()
                 break
-    for d in art.doc_mentions:
+    for d in art.docs_in(start - 40, cut):
         if d.end <= start:
             continue
-        if d.start >= cut:
-            break
         basis = BASIS_BEFORE.search(art.low[max(0, d.start - 30) : d.start])
         compared = _COMPARED.search(art.low, max(start, d.start - 40), d.start)  # "so với Chỉ thị số 36"
         if not basis and not compared and not _embedded(art, prev_full, d) and d.code not in out:
@@ -432,16 +470,29 @@ def _bare_docs(art: Article, start: int, end: int, umbrella: list[str]) -> list[
     plural = m.group(1) is not None
     pool = [c for c in umbrella if _type_of_code(art, c) == dtype]
     if not pool:
-        counts: dict[str, int] = {}
-        for d in art.doc_mentions:
-            if d.type == dtype:
-                counts[d.code] = counts.get(d.code, 0) + 1
+        counts = _type_counts(art).get(dtype, {})
         pool = sorted(counts, key=lambda c: -counts[c]) if not plural else list(counts)
     return pool if plural else pool[:1]
 
 
 def _type_of_code(art: Article, code: str) -> str | None:
-    return next((d.type for d in art.doc_mentions if d.code == code), None)
+    types = art._cache.get("code_types")
+    if types is None:
+        types = art._cache["code_types"] = {}
+        for d in art.doc_mentions:
+            types.setdefault(d.code, d.type)
+    return types.get(code)
+
+
+def _type_counts(art: Article) -> dict[str, dict[str, int]]:
+    """type → code → mentions, in the order the codes first appear (once per article)."""
+    got = art._cache.get("type_counts")
+    if got is None:
+        got = art._cache["type_counts"] = {}
+        for d in art.doc_mentions:
+            per = got.setdefault(d.type, {})
+            per[d.code] = per.get(d.code, 0) + 1
+    return got
 
 
 def _kind(text: str) -> str | None:
@@ -502,7 +553,7 @@ def _frame_date(
         d
         for d in art.dates.between(clause_start, s.end)
         if clause_start <= d.start < s.end
-        and not _in_spans(d.start, art.doc_spans)
+        and not art.in_doc_span(d.start)
         and not DEADLINE_BEFORE.search(art.low[max(clause_start, d.start - 20) : d.start])
     ]
     before = [d for d in cands if d.start < trig]
@@ -526,18 +577,25 @@ def _fallback_year(art: Article, s: Sentence, pick: dates_mod.DateMention) -> in
     """With no publish date, the year the text fixes: "N năm thực hiện" a document issued in year Y gives Y + N;
     else the meeting comes after the documents it names (the first such day on or after the latest issue
     date); else None."""
-    issued: list[dt.date] = []
-    for d in art.doc_mentions:
-        doc = art.documents.get(d.code) if hasattr(art, "documents") else None  # type: ignore[attr-defined]
-        if doc is None or not doc.issued:
-            continue
-        day = dt.date.fromisoformat(doc.issued)
-        m = _YEARS_OF.search(art.low, max(0, d.start - 60), d.start)
-        if m and d.start < s.end + 400 and not _in_spans(m.start(), art.doc_spans):
-            return day.year + int(m.group(1))
-        issued.append(day)
-    if issued:
-        last = max(issued)
+    got = art._cache.get("years")
+    if got is None:  # once per article: the "N năm thực hiện" documents and the latest issue date
+        years: list[tuple[int, int]] = []
+        issued: list[dt.date] = []
+        for d in art.doc_mentions:
+            doc = art.documents.get(d.code) if hasattr(art, "documents") else None  # type: ignore[attr-defined]
+            if doc is None or not doc.issued:
+                continue
+            day = dt.date.fromisoformat(doc.issued)
+            m = _YEARS_OF.search(art.low, max(0, d.start - 60), d.start)
+            if m and not art.in_doc_span(m.start()):
+                years.append((d.start, day.year + int(m.group(1))))
+            else:
+                issued.append(day)
+        got = art._cache["years"] = (years, max(issued) if issued else None)
+    years, last = got
+    if years and years[0][0] < s.end + 400:
+        return years[0][1]
+    if last:
         for y in (last.year, last.year + 1):
             if dates_mod._valid(y, pick.month, pick.day) and dt.date(y, pick.month, pick.day) >= last:
                 return y
@@ -567,7 +625,11 @@ def _commune_hint(art: Article, section: Section, near: Mention | None = None) -
                 return told[0]
     if art.ctx.home_unit:
         return art.ctx.home_unit
-    names = {(m.short, m.types) for m in art.unit_mentions if m.level == "commune" and m.short}
+    names = art._cache.get("communes")
+    if names is None:
+        names = art._cache["communes"] = {
+            (m.short, m.types) for m in art.unit_mentions if m.level == "commune" and m.short
+        }
     if len(names) == 1:
         short, types = next(iter(names))
         r = art.gz.find(short, types=types, on=art.published) or art.gz.find(short, types=types)

@@ -40,6 +40,8 @@ class ExtractPipeline:
 
     def failed(self, url: str, error: str) -> None:
         self.crawler.stats.inc_value("briefwatch/errors/extract")
+        if error.startswith("ArticleTooLarge"):
+            self.crawler.stats.inc_value("briefwatch/errors/extract_too_large")
         level = logging.WARNING if self._warned else logging.ERROR
         logger.log(level, "extraction failed for %s: %s", url, error)
         self._warned = True

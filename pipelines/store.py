@@ -85,4 +85,6 @@ class StorePipeline:
 
     def _extract_failed(self, url: str, error: str) -> None:
         self.crawler.stats.inc_value("briefwatch/errors/extract")
+        if error.startswith("ArticleTooLarge"):  # counted apart: a page over the engine's limit, not a bug
+            self.crawler.stats.inc_value("briefwatch/errors/extract_too_large")
         logger.error("extraction failed for %s: %s", url, error)
