@@ -65,6 +65,16 @@ ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }
+# Only the extensions we use. Scrapy 2.19's RemoteControl opens an HTTP endpoint that runs Python code sent to it
+# and writes token files under ~/.local/state/scrapy (an ERROR each crawl under the systemd unit's read-only
+# home); the telnet console is another remote shell; feed exports, spider state and the memory debugger are
+# unused. tests/test_crawl_extensions.py lists what a real crawl enables.
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "pipelines.runstats.RunStatsExtension": 500,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
 }
