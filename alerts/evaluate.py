@@ -546,8 +546,10 @@ def evaluate(
     gazetteer: Any = None,
     prefilter: bool = True,
     mail_from: str | None = None,
+    dry_run: bool = False,
 ) -> dict:
-    """Evaluate every rule at ``as_of``; write states and queue digests in one transaction. Returns a summary."""
+    """Evaluate every rule at ``as_of``; write states and queue digests in one transaction. Returns a summary.
+    ``dry_run``: compute the same summary, then roll back (no state written, nothing queued)."""
     from alerts import digest, outbox
 
     as_of = dt.date.fromisoformat(as_of[:10]) if isinstance(as_of, str) else as_of
@@ -605,6 +607,11 @@ def evaluate(
                 db, rc.email, msg.key, msg.subject, msg.message, kind="digest", now=now, sender=mail_from
             )
         summary["digests_queued"] = queued
+        if dry_run:
+            db.execute("ROLLBACK")
+            summary["dry_run"] = True
+            log.info("alerts evaluate %s (dry run, nothing written): %s", a, summary)
+            return summary
         db.execute(
             "INSERT INTO alert_runs (as_of, started_at, ended_at, summary) VALUES (?, ?, ?, ?)",
             [

@@ -38,6 +38,12 @@ def _now_for(as_of: dt.date | None) -> dt.datetime:
     return now
 
 
+def _latest_evaluated(db) -> dt.date | None:
+    """The latest ``as_of`` already evaluated (alert_runs), if any."""
+    row = db.execute("SELECT MAX(as_of) FROM alert_runs").fetchone()
+    return dt.date.fromisoformat(row[0][:10]) if row and row[0] else None
+
+
 def _emit(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -52,18 +58,36 @@ def alerts_group() -> None:
     "--as-of", "as_of", callback=iso_date, help="Evaluate as on this date (YYYY-MM-DD); default today."
 )
 @click.option("--send/--no-send", default=False, help="Send the outbox right after.")
+@click.option(
+    "--dry-run", is_flag=True, help="Compute and print the summary; write no state and queue no mail."
+)
 @click.pass_context
-def evaluate_cmd(ctx: click.Context, as_of: dt.date | None, send: bool) -> None:
-    """Update every (rule, document, unit) state; queue one digest per recipient with news."""
+def evaluate_cmd(ctx: click.Context, as_of: dt.date | None, send: bool, dry_run: bool) -> None:
+    """Update every (rule, document, unit) state; queue one digest per recipient with news.
+
+    --as-of may not be after today, nor before the latest day already evaluated (that would change what later
+    evaluations send), except with --dry-run."""
     from alerts.evaluate import evaluate
     from alerts.outbox import send_pending
 
     rules = _rules(ctx)
     db = _db(ctx)
-    day = as_of or dt.date.today()
-    summary = evaluate(db, rules, day, now=_now_for(as_of))
+    today = dt.date.today()
+    day = as_of or today
+    if not dry_run:
+        if day > today:
+            raise click.ClickException(
+                f"refusing --as-of {day}: it is after today ({today}); --dry-run shows what it would do"
+            )
+        latest = _latest_evaluated(db)
+        if latest and day < latest:
+            raise click.ClickException(
+                f"refusing --as-of {day}: alerts were already evaluated as of {latest}, and evaluating an earlier "
+                "day would change what later evaluations send; --dry-run shows what it would do"
+            )
+    summary = evaluate(db, rules, day, now=_now_for(as_of), dry_run=dry_run)
     _emit(summary)
-    if send:
+    if send and not dry_run:
         s = rules.settings
         _emit(
             send_pending(
