@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import format_datetime
 
 import sqlite_utils
@@ -91,17 +92,37 @@ def notify_operators(
     return n
 
 
+def with_sender(raw: bytes, sender: str) -> bytes:
+    """The queued message with ``From`` (and so the SMTP envelope) set to the sender configured at send time
+    (``BRIEFWATCH_MAIL_FROM``, default ``briefwatch@localhost``); the Message-ID, fixed at queue time, stays."""
+    msg = BytesParser(policy=email.policy.SMTP).parsebytes(raw)
+    if msg["From"] == sender:
+        return raw
+    del msg["From"]
+    msg["From"] = sender
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
 def claim(
-    db: sqlite_utils.Database, now: dt.datetime, *, limit: int = 100, lease_seconds: int = 600
+    db: sqlite_utils.Database,
+    now: dt.datetime,
+    *,
+    limit: int = 100,
+    lease_seconds: int = 600,
+    flush: bool = False,
+    after_id: int = 0,
 ) -> list[tuple[int, str, bytes, int]]:
-    """Mark due rows ``sending``; return (id, message_id, bytes, attempts)."""
+    """Mark due rows ``sending``; return (id, message_id, bytes, attempts). ``flush``: every pending row is due,
+    whatever its backoff (a mail-queue flush once the operator has mended the SMTP server); rows up to
+    ``after_id`` were handled by this send already."""
     stale = _ts(now - dt.timedelta(seconds=lease_seconds))
+    due = "9999" if flush else _ts(now)
     with immediate(db):
         rows = db.execute(
             """SELECT id, message_id, message, attempts FROM outbox
-               WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_at <= ?)
+               WHERE id > ? AND ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_at <= ?))
                ORDER BY id LIMIT ?""",
-            [_ts(now), stale, limit],
+            [after_id, due, stale, limit],
         ).fetchall()
         db.conn.executemany(
             "UPDATE outbox SET status = 'sending', claimed_at = ? WHERE id = ?",
@@ -118,22 +139,27 @@ def send_pending(
     max_attempts: int = 6,
     backoff_seconds: int = 60,
     db_file: str | os.PathLike | None = None,
+    flush: bool = False,
 ) -> dict:
-    """Deliver every due outbox row. Returns {claimed, sent, retry, dead}."""
+    """Deliver every due outbox row (``flush``: every pending row now, backoff or not; each at most once per
+    call). Returns {claimed, sent, retry, dead}."""
     now = now or dt.datetime.now(dt.UTC)
     if transport is None and db_file is None:  # .eml files go next to the database file itself
         db_file = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main" and r[2]), None)
     transport = transport or transport_from_env(db_file)
     out = {"claimed": 0, "sent": 0, "retry": 0, "dead": 0, "transport": transport.describe()}
+    last = 0
     while True:
-        rows = claim(db, now)
+        rows = claim(db, now, flush=flush, after_id=last)
         if not rows:
             break
+        last = rows[-1][0]
         out["claimed"] += len(rows)
+        sender = mail_from()
         for oid, mid, raw, attempts in rows:
             name = f"{oid:06d}-{mid.strip('<>').split('@')[0]}"
             try:
-                where = transport.send(bytes(raw), name)
+                where = transport.send(with_sender(bytes(raw), sender), name)
             except Exception as exc:  # noqa: BLE001 - any failure of one message: retry later, go on
                 attempts += 1
                 err = f"{type(exc).__name__}: {exc}"[:500]

@@ -101,9 +101,17 @@ def evaluate_cmd(ctx: click.Context, as_of: dt.date | None, send: bool, dry_run:
 
 
 @alerts_group.command("send")
+@click.option(
+    "--now",
+    "flush",
+    is_flag=True,
+    help="Send every pending message now, whatever its retry backoff (a flush).",
+)
 @click.pass_context
-def send_cmd(ctx: click.Context) -> None:
-    """Send due outbox messages (SMTP from BRIEFWATCH_SMTP_URL, else .eml files in <db dir>/outbox/)."""
+def send_cmd(ctx: click.Context, flush: bool) -> None:
+    """Send due outbox messages (SMTP from BRIEFWATCH_SMTP_URL, else .eml files in <db dir>/outbox/).
+
+    The sender (From and SMTP envelope) is BRIEFWATCH_MAIL_FROM at send time, default briefwatch@localhost."""
     from alerts.outbox import send_pending
     from alerts.rules import RulesError, Settings, load_rules
 
@@ -113,7 +121,11 @@ def send_cmd(ctx: click.Context) -> None:
         s = Settings()
     try:
         out = send_pending(
-            _db(ctx), max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds, db_file=ctx.obj["db"]
+            _db(ctx),
+            max_attempts=s.max_attempts,
+            backoff_seconds=s.backoff_seconds,
+            db_file=ctx.obj["db"],
+            flush=flush,
         )
     except ValueError as exc:  # a bad BRIEFWATCH_SMTP_URL
         raise click.ClickException(str(exc)) from None
