@@ -120,11 +120,31 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
     }
 
 
+class LabelError(ValueError):
+    """A labelled file that cannot be scored (not JSON, no text, no events), with the file's name."""
+
+
 def load_labelled(paths: Iterable[str | Path]) -> list[dict]:
+    """Labelled articles with their texts. An index without its text (tests/corpus/real) or a broken file is a
+    ``LabelError`` naming the file and what is missing."""
     files: list[Path] = []
     for p in map(Path, paths):
         files += sorted(p.glob("*.json")) if p.is_dir() else [p]
-    return [json.loads(f.read_text(encoding="utf-8")) | {"_file": f.name} for f in files]
+    out = []
+    for f in files:
+        try:
+            rec = json.loads(f.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LabelError(f"{f}: not a JSON label file ({exc})") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            hint = " (an index without its text: rebuild the text first, see tests/corpus/real/README.md)"
+            raise LabelError(
+                f'{f}: no "text" to score' + (hint if isinstance(rec, dict) and "text_sha1" in rec else "")
+            )
+        if not isinstance(rec.get("events"), list):
+            raise LabelError(f'{f}: no "events" list')
+        out.append(rec | {"_file": f.name})
+    return out
 
 
 def run(gold: list[dict], *, text_only: bool = False) -> list[dict]:

@@ -8,13 +8,12 @@ import sys
 
 import click
 
-from briefwatch.commands import iso_date
+from briefwatch.commands import iso_date, reader, writer
 
 
-def _db(ctx: click.Context):
-    from db.connect import open_db
-
-    return open_db(ctx.obj["db"])
+def _db(ctx: click.Context, *, write: bool = True):
+    """The database, for writing (created in an existing directory) or, for the listing commands, read-only."""
+    return writer(ctx) if write else reader(ctx)
 
 
 def _rules(ctx: click.Context, *, quiet: bool = False):
@@ -150,7 +149,7 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
     """List alert states (default: the ones needing attention: overdue, reminded, silenced, unmonitored)."""
     from alerts.keys import text_key
 
-    db = _db(ctx)
+    db = _db(ctx, write=False)
     where, args = [], []
     for col, val in (("rule", rule), ("document", document), ("state", state)):
         if val:
@@ -221,7 +220,7 @@ def outbox_cmd(ctx: click.Context, status, retry_dead: bool) -> None:
     """Show the outbox (or re-queue dead letters)."""
     from alerts.outbox import retry_dead as _retry
 
-    db = _db(ctx)
+    db = _db(ctx, write=retry_dead)
     if retry_dead:
         click.echo(f"re-queued {_retry(db)} message(s)")
         return
@@ -328,7 +327,7 @@ def dlist_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List watched documents (with the rules watching them), or every document with --all."""
     from alerts.directives import register as reg
 
-    rows = reg(_db(ctx), _rules(ctx), watched_only=not show_all)
+    rows = reg(_db(ctx, write=False), _rules(ctx), watched_only=not show_all)
     for r in rows:
         if as_json:
             _emit(r)

@@ -17,6 +17,8 @@ from typing import IO, Any
 
 import click
 
+from briefwatch.commands import reader
+
 log = logging.getLogger("briefwatch.analysts")
 
 EXPORTS: dict[str, tuple[str, str, str]] = {
@@ -108,7 +110,7 @@ def export_cmd(
     and unit that briefed it) or documents (with briefing counts), as CSV or a JSON array."""
     from briefwatch.datasette.coverage import normalise_code
 
-    db = _open(_existing_db(ctx))
+    db = reader(ctx)
     conn = db.conn
     if document is not None:
         document = normalise_code(document)
@@ -162,7 +164,7 @@ def search_cmd(ctx: click.Context, query: str, limit: int, as_json: bool) -> Non
 
     if fts_query(query) is None:
         raise click.ClickException("the query has no words to search for")
-    db = _open(_existing_db(ctx))
+    db = reader(ctx)
     hits = search_articles(db, query, limit=limit)
     db.conn.close()
     for h in hits:
@@ -227,11 +229,14 @@ def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None) ->
     from briefwatch.datasette import TEMPLATES
 
     path = _existing_db(ctx)
-    try:  # bring views and the search index up to date, then serve read-only
-        _open(path).conn.close()
-    except sqlite3.Error as exc:
-        log.warning("serve: could not migrate %s (%s); serving it as it is", path, exc)
-        click.echo(f"warning: could not migrate {path}: {exc}", err=True)
+    reader(ctx).conn.close()  # a clear error for a file that is no briefwatch database
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if writable:
+        try:  # bring views and the search index up to date, then serve read-only
+            _open(path).conn.close()
+        except sqlite3.Error as exc:
+            log.warning("serve: could not migrate %s (%s); serving it as it is", path, exc)
+            click.echo(f"warning: could not migrate {path}: {exc}", err=True)
     if not _is_loopback(host):
         click.echo(
             f"warning: serving on {host} without authentication; put it behind a reverse proxy with "
@@ -242,8 +247,9 @@ def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None) ->
     with tempfile.TemporaryDirectory(prefix="briefwatch-serve-") as tmp:
         meta_path = Path(tmp) / "metadata.json"
         meta_path.write_text(json.dumps(build_metadata(path.stem), ensure_ascii=False), encoding="utf-8")
+        # a read-only file or directory is served as immutable (no -shm or -wal file can be made beside it)
         args = [
-            str(path),
+            *([str(path)] if writable else ["-i", str(path)]),
             "--host",
             host,
             "--port",

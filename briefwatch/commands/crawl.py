@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from briefwatch.commands import writer
 from briefwatch.sources import RegistryError, load_registry
 
 SUMMARY_KEYS = (
@@ -222,6 +223,7 @@ def crawl_cmd(
         raise click.ClickException(str(exc)) from None
     for err in registry.errors:
         click.echo(f"registry: {err} (skipped)", err=True)
+    writer(ctx).conn.close()  # the database: created in an existing directory, and writable
     extra: dict[str, str] = {}
     for s in settings:
         if "=" not in s:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from briefwatch.commands import iso_date
+from briefwatch.commands import iso_date, reader, writer
 
 
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
@@ -70,6 +70,13 @@ def run_cmd(ctx: click.Context, once, force, as_of, timeout, max_crawls, jitter,
         raise click.ClickException(
             f"source registry not found: {cfg.sources} (set --sources or BRIEFWATCH_SOURCES)"
         )
+    from briefwatch.sources import RegistryError, load_registry
+
+    try:  # the same check as `crawl`: a registry that does not parse is an error to fix, not a traceback
+        load_registry(cfg.sources)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    writer(ctx).conn.close()  # the database: created in an existing directory, and writable
     daemon = Daemon(cfg)
     if not once:
         try:
@@ -236,7 +243,6 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
     from alerts.rules import RulesError, load_rules
     from briefwatch.daemon import DaemonConfig
     from briefwatch.sources import RegistryError, load_registry
-    from db.connect import open_db
 
     try:
         cfg = DaemonConfig.from_env(ctx.obj["db"], ctx.obj["sources"], ctx.obj["rules"])
@@ -247,7 +253,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
         rules = load_rules(cfg.rules)
     except RulesError:
         rules = None
-    db = open_db(cfg.db)
+    db = reader(ctx)
     try:
         rep = status_report(db, registry, cfg, dt.datetime.now(dt.UTC), rules)
     finally:

@@ -72,7 +72,10 @@ def score_cmd(paths: tuple[Path, ...], text_only: bool, verbose: bool) -> None:
     """Score the engine on labelled articles (ANNOTATION.md JSON files or folders of them)."""
     from briefwatch import scoring
 
-    gold = scoring.load_labelled(paths)
+    try:
+        gold = scoring.load_labelled(paths)
+    except scoring.LabelError as exc:
+        raise click.ClickException(str(exc)) from None
     res = scoring.score(gold, scoring.run(gold, text_only=text_only))
     details = res.pop("details")
     if verbose:
