@@ -91,8 +91,25 @@ def test_demo_refuses_a_real_database(tmp_path: Path):
     d.conn.close()
     before = db.read_bytes()
     res = demo(db, tmp_path)
-    assert res.returncode == 1 and "holds non-demo sources (melinh-portal" in res.stderr
+    assert res.returncode == 1 and "is not a database the demo made" in res.stderr
     assert db.read_bytes() == before
+
+
+def test_demo_refuses_an_empty_briefwatch_database(tmp_path: Path):
+    from db.connect import open_db
+
+    db = tmp_path / "fresh.db"
+    open_db(db).conn.close()  # made by `briefwatch crawl`, nothing in it yet (issue #12, item 6)
+    before = db.read_bytes()
+    res = demo(db, tmp_path)
+    assert res.returncode == 1 and "is not a database the demo made" in res.stderr
+    assert db.read_bytes() == before
+
+
+def test_demo_refuses_the_production_path(tmp_path: Path):
+    res = demo(Path("data/briefwatch.db"), tmp_path)
+    assert res.returncode == 1 and "is the production database" in res.stderr
+    assert not (tmp_path / "data" / "briefwatch.db").exists()
 
 
 def test_coverage_table_from_alert_states(tmp_path: Path):

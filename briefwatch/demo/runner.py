@@ -50,35 +50,45 @@ def _db_files(db: Path) -> list[Path]:
     return [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
 
 
-def reset_demo_db(db: Path) -> None:
-    """Delete a previous demo database; refuse when the file holds non-demo data or a daemon uses it."""
-    from briefwatch.daemon import lock_holder
+DEMO_APPLICATION_ID = 0x62774445  # "bwDE" in the SQLite header: a database the demo made itself
 
+
+def reset_demo_db(db: Path) -> None:
+    """Delete a previous demo database and mark the new one as the demo's. Refuse the production database
+    (data/briefwatch.db, $BRIEFWATCH_DB), any database the demo did not make, and one a daemon uses."""
+    from briefwatch.daemon import lock_holder
+    from db.connect import DEFAULT_DB
+
+    production = {Path(DEFAULT_DB).resolve()}
+    if os.environ.get("BRIEFWATCH_DB"):
+        production.add(Path(os.environ["BRIEFWATCH_DB"]).resolve())
+    if db.resolve() in production:
+        raise DemoError(f"{db} is the production database: the demo uses its own (default data/demo.db)")
     if lock_holder(db):
         raise DemoError(f"a briefwatch daemon is running on {db}: stop it or give another --db")
-    if db.exists():
+    if db.exists() and db.stat().st_size > 0:
         try:
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
-                names = {
-                    r[0] for r in conn.execute("SELECT name FROM sources UNION SELECT source FROM crawl_runs")
-                }
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            if "no such table" not in str(exc):
-                raise DemoError(
-                    f"{db} is not a briefwatch demo database ({exc}); give another --db"
-                ) from None
-            names = set()
-        foreign = sorted(n for n in names if not n.startswith("demo-"))
-        if foreign:
+            raise DemoError(f"{db} is not a briefwatch demo database ({exc}); give another --db") from None
+        if app_id != DEMO_APPLICATION_ID and tables:
             raise DemoError(
-                f"{db} holds non-demo sources ({', '.join(foreign[:3])}...): the demo resets its database, "
-                "so it will not use this one; give another --db"
+                f"{db} is not a database the demo made (the demo resets its database, so it will not touch this "
+                "one); give another --db"
             )
     for f in _db_files(db):
         f.unlink(missing_ok=True)
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        conn.commit()
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager
