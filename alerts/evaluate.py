@@ -189,7 +189,7 @@ def _source_health(db: sqlite_utils.Database, as_of: str, runs: int) -> dict[str
         """
         SELECT source, status FROM (
             SELECT source, status, ROW_NUMBER() OVER (PARTITION BY source ORDER BY started_at DESC, id DESC) AS n
-            FROM crawl_runs WHERE status != 'running' AND substr(started_at, 1, 10) <= ?
+            FROM crawl_runs WHERE status NOT IN ('running', 'stopped') AND substr(started_at, 1, 10) <= ?
         ) WHERE n <= ?
         """,
         [as_of, runs],

@@ -190,7 +190,7 @@ def next_due(
 
 def _interrupted(status: str | None, stats: str | None) -> bool:
     """A run that did not end on its own: killed, stopped by a shutdown, or found dead at start."""
-    if status == "killed":
+    if status in ("killed", "stopped"):
         return True
     if status == "failed" and stats:
         try:

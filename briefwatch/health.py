@@ -69,7 +69,7 @@ def assess(
     """Health of one source from its crawl runs (dicts with started_at, ended_at, status, new_articles,
     fallback_share; any order). ``interval_seconds``: the source's crawl interval when known."""
     done = sorted(
-        (r for r in runs if r.get("status") not in (None, "running")),
+        (r for r in runs if r.get("status") not in (None, "running", "stopped", "busy")),
         key=lambda r: (r["started_at"], r.get("id") or 0),
     )
     if not done:

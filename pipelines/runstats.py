@@ -1,7 +1,8 @@
 """A ``spider_closed`` extension: the run's stats into its ``crawl_runs`` row.
 
-Status: ``ok`` when the spider finished and the run did not fail as a whole; ``failed`` when it closed
-for another reason (shutdown, exception) or when every request of the run failed. Errors are the sum
+Status: ``ok`` when the spider finished and the run did not fail as a whole; ``stopped`` when it was asked
+to stop (a shutdown: not the source's fault); ``failed`` when it closed for another reason (an exception) or
+when every request of the run failed. Errors are the sum
 of the ``briefwatch/errors/*``, ``briefwatch/dropped/*`` and ``spider_exceptions/*`` counters.
 """
 
@@ -35,8 +36,10 @@ def summarise(stats: dict, finish_reason: str | None) -> dict:
         if k.startswith("downloader/response_status_count/") and k[-3:-2] in "23"
     )
     failed = finish_reason != "finished" or (errors > 0 and ok_responses == 0)
+    # a stop we asked for (SIGTERM from the daemon's shutdown or to `briefwatch crawl`) is no failure of the source
+    status = "stopped" if finish_reason == "shutdown" else "failed" if failed else "ok"
     return {
-        "status": "failed" if failed else "ok",
+        "status": status,
         "requests": int(stats.get("downloader/request_count", 0)),
         "new_articles": int(stats.get("briefwatch/articles_new", 0)),
         "events": int(stats.get("briefwatch/events_new", 0)),

@@ -51,7 +51,9 @@ class StorePipeline:
             if self.workers > 0:
                 if self.pool is None:
                     ctx = multiprocessing.get_context("spawn")
-                    self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                    self.pool = ProcessPoolExecutor(
+                        max_workers=self.workers, mp_context=ctx, initializer=worker.ignore_stop_signals
+                    )
                 loop = asyncio.get_running_loop()
                 out = await loop.run_in_executor(
                     self.pool, worker.extract_and_store, self.db_path, dict(item), self.extract, now

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import signal
 
 import sqlite_utils
 
@@ -20,6 +21,14 @@ from db.connect import open_db
 
 logger = logging.getLogger(__name__)
 _dbs: dict[str, sqlite_utils.Database] = {}
+
+
+def ignore_stop_signals() -> None:
+    """Worker initializer: a stop (SIGTERM to the crawl's process group, Ctrl-C) is the crawl process's to
+    handle. The worker finishes the article it holds and ends when the crawl closes its pool, so a stop we
+    asked for loses nothing and counts no store error; SIGKILL still ends it at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def extract(item: dict) -> dict:

@@ -35,7 +35,8 @@ from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutErro
 from twisted.python.failure import Failure
 
 from briefwatch.sources import Listing, Source, load_registry
-from db import store
+from db import locks, store
+from db.connect import db_path
 from pipelines.common import crawler_db
 from spiders.text import clean_line, find_date, generic_extract, html_to_text, htmldate_date
 
@@ -197,8 +198,16 @@ class SourceSpider(scrapy.Spider):
         self.db = crawler_db(self.crawler)
         now = self.now()
         if self.run_id_arg:
-            self.run_id = int(self.run_id_arg)
-        else:
+            self.run_id = int(self.run_id_arg)  # `briefwatch crawl` / the daemon hold the source's lock
+        else:  # a bare `scrapy crawl`: take the source's lock itself, or do nothing
+            try:
+                self._lock_fd = locks.acquire(
+                    db_path(self.crawler.settings.get("BRIEFWATCH_DB")), self.src.name
+                )
+            except locks.SourceBusy as exc:
+                logger.error("%s: this crawl does nothing", exc)
+                self.crawler.stats.set_value("briefwatch/busy", 1)
+                return
             self.run_id = store.start_run(self.db, self.src.name, now)
         prev = store.previous_run_status(self.db, self.src.name, self.run_id)
         self.full_walk = prev not in (None, "ok")
@@ -367,7 +376,10 @@ class SourceSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Keep the feed/listing validators of a clean run (an origin whose article failed keeps none,
-        so that the next run reads it again and retries that article)."""
+        so that the next run reads it again and retries that article); release the source's lock."""
+        if getattr(self, "_lock_fd", None) is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
         if reason != "finished" or not hasattr(self, "db"):
             return
         now = self.now()

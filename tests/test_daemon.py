@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefwatch.daemon import crawl_processes
+from db.connect import open_db
 from tests.sitesrv import SiteServer
 
 pytestmark = pytest.mark.slow
@@ -158,7 +159,23 @@ def test_lock_status_and_sigterm(env: dict, tmp_path: Path):
         if d.poll() is None:
             d.kill()
     r = runs(env)
-    assert r["slow-site"] == ["ok", "failed"]  # stopped by the shutdown: closed, not left running
+    # stopped by the shutdown: closed, not left running, and no failure of the source (issue #12, item 1)
+    assert r["slow-site"] == ["ok", "stopped"]
+    db = open_db(env["BRIEFWATCH_DB"])
+    try:
+        stats = json.loads(
+            db.execute("SELECT stats FROM crawl_runs WHERE source = 'slow-site' ORDER BY id DESC").fetchone()[
+                0
+            ]
+        )
+        assert not [
+            k for k in stats if k.startswith("briefwatch/errors/store")
+        ]  # the worker finished its article
+        assert not [
+            s for (s,) in db.execute("SELECT subject FROM outbox WHERE kind = 'operator'") if "failing" in s
+        ]
+    finally:
+        db.conn.close()
     assert not [p for p in crawl_processes() if p["db"] == env["BRIEFWATCH_DB"]]
     events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     kinds = [e.get("event") for e in events]
@@ -294,6 +311,7 @@ def test_scheduler_py_once_with_global_options(tmp_path: Path):
     (tmp_path / "alerts.yaml").write_text("operators: [ops@example.org]\nrules: []\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFWATCH_")}
     db = tmp_path / "x" / "bw.db"
+    db.parent.mkdir()  # a new database is created only in an existing directory (issue #12, item 6)
     res = subprocess.run(
         [sys.executable, str(ROOT / "scheduler.py"), "--db", str(db), f"--sources={tmp_path / 'sources.yaml'}",
          "--rules", str(tmp_path / "alerts.yaml"), "--once"],

@@ -59,7 +59,7 @@ def run_crawl(
     timeout the process group gets SIGTERM (Scrapy closes cleanly and records its stats), then SIGKILL
     after ``kill_grace`` seconds.
     """
-    from db import store
+    from db import locks, store
     from db.connect import open_db
 
     db_path, sources_path = Path(db_path).resolve(), Path(sources_path).resolve()
@@ -73,6 +73,10 @@ def run_crawl(
     if src is None:
         bad = [e for e in registry.errors if f"({source_name})" in e]
         return {**base, "status": "error", "error": bad[0] if bad else f"unknown source {source_name!r}"}
+    try:
+        lock_fd = locks.acquire(db_path, source_name)
+    except locks.SourceBusy as exc:
+        return {**base, "status": "busy", "error": str(exc)}
     db = open_db(db_path)
     try:
         run_id = store.start_run(db, source_name, _utcnow())
@@ -99,6 +103,7 @@ def run_crawl(
             encoding="utf-8",
             errors="replace",
             start_new_session=True,  # its own process group: killed as a whole
+            pass_fds=(lock_fd,),  # the crawl holds the source's lock too, as long as it lives
         )
 
         def pump() -> None:
@@ -120,8 +125,8 @@ def run_crawl(
             status = "timeout"
             store.close_run(db, run_id, "timeout", _utcnow())  # first: the crawl's own closing keeps it
             _kill_group(proc, kill_grace)
-        except BaseException:  # Ctrl-C: do not leave the crawl running
-            store.close_run(db, run_id, "killed", _utcnow())
+        except BaseException:  # Ctrl-C or SIGTERM: a stop we asked for; do not leave the crawl running
+            store.close_run(db, run_id, "stopped", _utcnow())
             _kill_group(proc, kill_grace)
             raise
         reader.join(timeout=5)
@@ -137,6 +142,7 @@ def run_crawl(
         row = store.get_run(db, run_id) or {}
     finally:
         db.conn.close()
+        os.close(lock_fd)
     out = {k: row.get(k) for k in SUMMARY_KEYS if k in row}
     return {
         **base,
@@ -147,6 +153,14 @@ def run_crawl(
         "returncode": rc,
         "log_tail": list(tail),
     }
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM to ``briefwatch crawl``: handled as Ctrl-C is (the crawl is stopped and recorded so)."""
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise Stopped()
 
 
 def _kill_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
@@ -235,6 +249,7 @@ def crawl_cmd(
         raise click.ClickException(f"no source to crawl in {sources_path}")
     if not quiet:
         extra.setdefault("LOGSTATS_INTERVAL", "15")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # SIGTERM as Ctrl-C: stop the crawl, record 'stopped'
     summaries = []
     for i, name in enumerate(names, 1):
         if not quiet:
@@ -260,6 +275,8 @@ def crawl_cmd(
         )
         if summary.get("error"):
             click.echo(f"    {name}: {summary['error']}", err=True)
+            if summary.get("status") == "busy":
+                click.echo(f"error: {summary['error']}", err=True)
         elif not quiet:
             click.echo(f"    {name}: {summary['status']} in {summary['seconds']:.1f}s", err=True)
         summaries.append(summary)
