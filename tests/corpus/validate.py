@@ -122,6 +122,7 @@ KNOWN_BEFORE_DATASET = [
         "district": None,
         "province": "Thừa Thiên Huế",
     },  # until 2025-01
+    {"type": "xa", "name": "Hà Vị", "district": "Bạch Thông", "province": "Bắc Kạn"},  # into xã Quân Hà, 2020
 ]
 
 
@@ -147,6 +148,8 @@ class Gazetteer:
         ):
             self.old_provinces[pshort] = prov
             self.old_districts.add((pshort, dshort, dtype))
+            if dshort and strip.sub("", dshort) != dshort:  # "Quận 1" is also known as "quận 1" (name "1")
+                self.old_districts.add((pshort, strip.sub("", dshort), dtype))
             if wshort:
                 self.old_wards.add((pshort, dshort, strip.sub("", wshort), wtype))
         for w in KNOWN_BEFORE_DATASET:  # units of their time that the dataset (mid-2025) no longer lists
