@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from briefwatch import dates as dates_mod
 from briefwatch.gazetteer import COMMUNE_LEVEL, REFORM
 from briefwatch.patterns import (
     BASIS_START,
@@ -153,6 +154,7 @@ def extract_events(art: Article) -> list[dict]:
             listing = _continue(art, s, clause_start, seg, current)
     _inherit(st)
     _title_docs(art, st.frames)
+    _title_date(art, st.frames)
     if not any(f.docs for f in st.frames):
         _headless(art, st, sents)
     return _finish(st.frames)
@@ -495,6 +497,26 @@ def _title_docs(art: Article, frames: list[Frame]) -> None:
     for f in targets:
         own, f.docs = f.docs, []
         f.add_docs(codes + own)
+
+
+def _title_date(art: Article, frames: list[Frame]) -> None:
+    """A headline that reports the meeting with its day ("Chiều ngày 21 và sáng ngày 22 tháng 12 năm 2022 Đảng ủy
+    xã X tổ chức ..."): the day of the meetings the body leaves undated."""
+    end = art.body_start
+    if end <= 0 or not frames or not any(f.date is None for f in frames):
+        return
+    t = TRIGGER.search(art.low, 0, end)
+    if not t:
+        return
+    a = art.text.rfind("\n", 0, t.start()) + 1  # the headline's own line, not the site's date line
+    b = art.text.find("\n", t.start())
+    days = [d for d in art.dates.between(a, end if b == -1 else b) if d.year]
+    if len(days) != 1:
+        return
+    day = dates_mod.resolve(days[0], art.published)
+    if day and (art.published is None or day <= art.published):
+        for f in frames:
+            f.date = f.date or day
 
 
 def _same_frame(current: list[Frame], unit: dict, date: dt.date | None) -> Frame | None:

@@ -58,6 +58,10 @@ def prepare(
         display = match
     pub = dates_mod.to_date(published) or dates_mod.parse_publish_date(match)
     body_start = _body_start(match)
+    if not body_start and title:  # no date line: the headline we were given is still the first line, not body
+        first = match.split("\n", 1)[0]
+        if first.strip() and key(first)[:60] == key(title)[:60] and "\n" in match:
+            body_start = len(first) + 1
     low = match.lower()
     if len(low) != len(match):  # a character whose lower case is longer: lower it one by one
         low = "".join(c.lower()[0] for c in match)
