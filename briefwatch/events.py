@@ -78,6 +78,10 @@ _TALKS = re.compile(r"(?:tham luận|ý kiến|thảo luận|phát biểu)")
 _LOCAL_CODE = re.compile(r"/(?:QU|HU|ĐU|THU|ĐUK|ĐUCA|CB)\b|/(?:KH|QĐ|TB)-(?:UBND|BND)")
 
 
+# "nhằm tiếp tục triển khai thực hiện Nghị quyết 22": the purpose is to carry a document out, not to brief it
+_GOING_ON = re.compile(r"(?:triển khai thực hiện|thực hiện|tiếp tục)")
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -424,7 +428,8 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
         if (
             retro
             or any(not _ISSUED_ADJ.search(seg, 0, x.start()) for x in ISSUANCE.finditer(seg))
-            or pre.endswith("việc ")
+            or pre.endswith(("việc ", "trong ", "công tác "))
+            or (_PURPOSE.search(pre) and _GOING_ON.match(seg, verb.start()))
             or (cue(art, NEG, clause_start, vstart) and not CONT_START.match(seg))
             or (cue(art, NEG, max(clause_start, vstart - 25), vstart) and not _PURPOSE.search(pre))
         ):

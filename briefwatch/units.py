@@ -70,6 +70,7 @@ def _type_words(text: str, low: str):
 
 # the press's names of Hồ Chí Minh city after a type word: "Thành ủy TP.HCM", "TPHCM", "TP. Hồ Chí Minh"
 _HCM = re.compile(r"\s*(?:TP\.?\s?HCM|TPHCM|HCM|TP\.?\s?Hồ Chí Minh|Tp\.?\s?Hồ Chí Minh)(?![\w])")
+_OWN_TYPE = re.compile(r"\s*(Quận|quận|Huyện|huyện|Thị xã|thị xã|Tỉnh|tỉnh|Thành phố|thành phố)(?=\s)")
 _NAME_TOKEN = re.compile(r"\s*([^\W_][\w]*)")
 _STOP_NAME = {
     "Đảng",
@@ -118,18 +119,20 @@ _HEAD = re.compile(
     r"(?:(?:Đảng ủy|Đảng bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
     r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối)(?=\s)"
 )
-_NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)?)")
+_NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)*)")
 _CONNECTOR = re.compile(
     r"\s+(và|các|cơ|quan|giống|đa|khoa|tâm|thần|doanh|nghiệp|cao|đẳng|nhân|dân|biên|phòng)(?=\s)"
 )
 _TERRITORY = re.compile(r"\s+(tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)(?=[\s,.;:)]|$)")
 # sub-units of a territory hold its meetings ("Trung tâm Chính trị huyện"); places are no holders
+# abbreviations the press uses in agency names, written out so that one agency has one name
+_ABBREVIATIONS = {"DN": "Doanh nghiệp", "CQ": "Cơ quan", "CCQ": "các cơ quan", "BĐBP": "BĐBP"}
 _BARE_HEAD = "\u2026"  # marks an agency head read without a name ("Đảng bộ Trường")
 _TYPE_BEFORE = re.compile(
     r"(?:xã|phường|thị trấn|huyện|quận|thị xã|tỉnh|thành phố|thôn|tổ dân phố)\s+$", re.I
 )
 _NOT_AGENCY = re.compile(
-    r"(?:Trung tâm (?:Chính trị|Văn hóa|Hội nghị|Bồi dưỡng|Truyền thông|Y tế)|Trường Chính trị|Trường Quân sự)"
+    r"(?:Trung tâm (?:Chính trị|Văn hóa|Hội nghị|Bồi dưỡng|Truyền thông|Y tế)|Trường Quân sự)"
 )
 
 
@@ -205,6 +208,7 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
         return None
     while words[-1] in ("và", "các", "cơ", "quan"):
         words.pop()
+    words = [_ABBREVIATIONS.get(w, w) for w in words]
     name = " ".join(words)
     if party and head in ("Quân sự", "Khối", "khối"):
         name = "Đảng ủy " + name
@@ -258,6 +262,9 @@ def _read_name(
     m = _HCM.match(text, pos)
     if m and gz.find("Hồ Chí Minh", types=types):
         return "Hồ Chí Minh", m.end()
+    m = _OWN_TYPE.match(text, pos)  # "Quận ủy Quận 1", "Huyện ủy huyện Mê Linh": the type word said again
+    if m and _TYPE_WORDS.get(m.group(1).lower()) == types:
+        pos = m.end()
     toks: list[tuple[str, int]] = []
     p = pos
     while len(toks) < 5:
