@@ -82,6 +82,11 @@ _LOCAL_CODE = re.compile(r"/(?:QU|HU|ĐU|THU|ĐUK|ĐUCA|CB)\b|/(?:KH|QĐ|TB)-(?:
 _GOING_ON = re.compile(r"(?:triển khai thực hiện|thực hiện|tiếp tục)")
 
 
+_PERSON_FIRST = re.compile(
+    r"\W*(?:đồng chí|đ/c|ông|bà|thượng tá|đại tá|thiếu tướng|trung tướng|tiến sĩ|ts\.?)\s"
+)
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -100,6 +105,7 @@ class _State:
 _HOT_WORDS = (
     "quán triệt", "triển khai", "học tập", "nghiên cứu", "sinh hoạt", "sơ kết", "tổng kết", "tiếp cầu", "tiếp sóng",
     "phổ biến", "thông tin", "điểm cầu", "truyền đạt", "nghe", "giới thiệu", "trình bày", "thông qua", "tổ chức",
+    "nắm bắt", "tiếp thu",
     "làm việc", "kiểm tra", "giám sát",
 )  # fmt: skip
 
@@ -248,6 +254,8 @@ def _open(
         and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders)
     ):
         return False  # a speaker from another body at the open meeting
+    if current and _PERSON_FIRST.match(art.low, clause_start, trig):
+        return False  # "Đồng chí X, Phó Chủ nhiệm UBKT Thành ủy đã triển khai ...": a speaker at the open meeting
     first_doc = next((d.start for d in art.docs_in(trig, s.end)), s.end)
     generic = None
     for g in GENERIC.finditer(art.low, clause_start, trig):

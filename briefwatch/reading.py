@@ -434,6 +434,12 @@ _COMPARED = re.compile(
 )
 
 
+_CARRIED_OUT = re.compile(
+    r"(?:nhằm|để)\s+(?:tiếp tục\s+)?(?:triển khai\s+)?thực hiện(?:\s+có hiệu quả|\s+tốt)?\s+(?:(?:chỉ thị|nghị quyết|"
+    r"kết luận|quy định|kế hoạch|chương trình)\s+)?(?:số\s*)?$"
+)
+
+
 def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) -> list[str]:
     """Codes briefed in [start, end): not inside another numbered document's subject; with ``clauses``, not in
     a later clause announcing a future briefing ("; riêng Nghị quyết 72 sẽ được quán triệt ...")."""
@@ -451,7 +457,9 @@ def _docs_between(art: Article, start: int, end: int, *, clauses: bool = False) 
         if d.end <= start:
             continue
         basis = BASIS_BEFORE.search(art.low[max(0, d.start - 30) : d.start])
-        compared = _COMPARED.search(art.low, max(start, d.start - 40), d.start)  # "so với Chỉ thị số 36"
+        compared = _COMPARED.search(art.low, max(start, d.start - 40), d.start) or _CARRIED_OUT.search(
+            art.low, max(start, d.start - 70), d.start
+        )  # "so với Chỉ thị số 36"; "nhằm tiếp tục triển khai thực hiện Nghị quyết số 22"
         if not basis and not compared and not _embedded(art, prev_full, d) and d.code not in out:
             out.append(d.code)
         if d.full:

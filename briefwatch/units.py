@@ -117,7 +117,7 @@ _AGENCY_START = re.compile(
 # ("Đảng ủy Trường CĐCN Việt Đức", "Đảng bộ Bệnh viện Tâm thần", "Đảng ủy Quân sự tỉnh", "Công an xã Trung Hưng")
 _HEAD = re.compile(
     r"(?:(?:Đảng ủy|Đảng bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
-    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối)(?=\s)"
+    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường)(?=\s)"
 )
 _NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)*)")
 _CONNECTOR = re.compile(
