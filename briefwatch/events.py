@@ -167,6 +167,14 @@ def extract_events(art: Article) -> list[dict]:
     _title_date(art, st.frames)
     if not any(f.docs for f in st.frames):
         _headless(art, st, sents)
+    if not any(f.docs for f in st.frames) and art.body_start > 0:
+        # "Đoàn kiểm tra của Bộ Chính trị làm việc với Ban Thường vụ Thành ủy X về ... thực hiện Nghị quyết số 39":
+        # a headline that reports a working visit over a body that does not say it again
+        pos = 0
+        for line in art.text[: art.body_start].split("\n"):
+            if line.strip() and _visit(art, st, Sentence(pos, pos + len(line), 0, 0, True), pos):
+                break
+            pos += len(line) + 1
     return _finish(st.frames)
 
 

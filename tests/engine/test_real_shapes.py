@@ -447,3 +447,76 @@ def test_a_headline_of_a_plan_over_a_body_that_tells_of_no_meeting():
         "Huyện ủy sẽ tổ chức quán triệt Nghị quyết trong tháng 11 cho cán bộ chủ chốt."
     )
     assert pairs(text) == set()
+
+
+# third round: shapes of the batches rs-e and rs-f, found after their first scoring
+
+
+def test_a_political_school_is_an_agency_even_in_lower_case():
+    text = (
+        "Sáng ngày 10/1/2018, Đảng bộ trường chính trị tỉnh Lâm Đồng tổ chức hội nghị quán triệt "
+        "Nghị quyết số 18-NQ/TW cho học viên."
+    )
+    assert pairs(text) == {("Trường chính trị tỉnh Lâm Đồng", "18-NQ/TW")}
+
+
+def test_abbreviations_and_hyphens_in_bloc_names():
+    got = events(
+        "Ngày 4/5/2023, Đảng ủy Khối DN tỉnh Bắc Giang tổ chức hội nghị quán triệt Nghị quyết số 41-NQ/TW."
+    )
+    assert [e["unit"] for e in got] == ["Đảng ủy Khối Doanh nghiệp tỉnh Bắc Giang"]
+    got = events(
+        "Ngày 4/5/2011, Đảng ủy Khối Dân - Chính - Đảng TPHCM tổ chức hội nghị triển khai Chỉ thị số 03-CT/TW."
+    )
+    assert [e["unit"] for e in got] == ["Đảng ủy Khối Dân - Chính - Đảng TPHCM"]
+
+
+def test_a_committee_that_repeats_its_own_type_word():
+    text = "Ngày 22 tháng 3 năm 2007, Quận ủy Quận 3 đã tổ chức hội nghị triển khai Quyết định số 25-QĐ/TW."
+    assert [e["unit"] for e in events(text)] == ["quận 3"]
+
+
+def test_a_speaker_titled_by_a_higher_committee_holds_no_meeting_of_its_own():
+    text = (
+        "Ngày 22/3/2007, Quận ủy Quận 3 tổ chức hội nghị triển khai Quyết định số 25-QĐ/TW.\n"
+        "Đồng chí Trần Văn Bình, Phó Chủ nhiệm Ủy ban Kiểm tra Thành ủy đã triển khai những nội dung của Quyết định."
+    )
+    assert {u for u, _ in pairs(text)} == {"quận 3"}
+
+
+def test_a_meeting_whose_purpose_is_to_carry_out_another_document():
+    text = (
+        "Ngày 23/6/2020, Ban Thường vụ Tỉnh ủy Quảng Bình tổ chức hội nghị tổng kết 10 năm thực hiện Chỉ thị số 03-CT/TU.\n"
+        "Hội nghị được tổ chức nhằm tiếp tục triển khai thực hiện Nghị quyết số 22-NQ/TW của Bộ Chính trị."
+    )
+    assert pairs(text) == {("tỉnh Quảng Bình", "03-CT/TU")}
+
+
+def test_what_the_cadres_took_in_there_is_what_was_briefed():
+    text = (
+        "Hôm nay 15.8.2014, Huyện ủy Duy Xuyên tổ chức hội nghị quán triệt Nghị quyết Trung ương 9, khóa XI.\n"
+        "Tại đây, cán bộ chủ chốt đã được nắm bắt chương trình hành động của Huyện ủy thực hiện Nghị quyết số 33-NQ/TW."
+    )
+    assert pairs(text) == {("huyện Duy Xuyên", "33-NQ/TW")}
+
+
+def test_a_headline_that_reports_a_working_visit():
+    text = (
+        "Đoàn kiểm tra của Bộ Chính trị làm việc với Ban Thường vụ Tỉnh ủy Hà Giang về thực hiện Nghị quyết số 39-NQ/TW\n"
+        "Ngày đăng : 14:36, 17/09/2016\n"
+        "Đoàn kiểm tra do đồng chí Trưởng Ban Tổ chức Trung ương làm Trưởng đoàn."
+    )
+    got = events(text)
+    assert [(e["unit"], e["kind"], e["directives"]) for e in got] == [
+        ("tỉnh Hà Giang", "other", ["39-NQ/TW"])
+    ]
+
+
+def test_a_given_headline_with_the_meetings_day():
+    got = extract_article(
+        "Thực hiện Kế hoạch số 78-KH/HU của Huyện ủy.\nTại Hội nghị, đảng viên đã nghe quán triệt Nghị quyết số 27-NQ/TW.",
+        title="Ngày 21 tháng 12 năm 2022 Đảng ủy xã Bình Sơn tổ chức học tập, quán triệt Nghị quyết Trung ương 6",
+    )["events"]
+    assert [(e["unit"], e["date"], e["directives"]) for e in got] == [
+        ("xã Bình Sơn", "2022-12-21", ["27-NQ/TW"])
+    ]
