@@ -259,12 +259,15 @@ def _read_name(
 ) -> tuple[str | None, int]:
     """The proper name after a type word: the longest run of capitalised words (or a number) that the
     gazetteer knows for these types, else the run itself (cut at words that start another name)."""
-    m = _HCM.match(text, pos)
-    if m and gz.find("Hồ Chí Minh", types=types):
-        return "Hồ Chí Minh", m.end()
-    m = _OWN_TYPE.match(text, pos)  # "Quận ủy Quận 1", "Huyện ủy huyện Mê Linh": the type word said again
-    if m and _TYPE_WORDS.get(m.group(1).lower()) == types:
-        pos = m.end()
+    nxt = text[pos + 1 : pos + 2]  # cheap tests first: most names need neither look-up below
+    if nxt in ("T", "H"):
+        m = _HCM.match(text, pos)
+        if m and gz.find("Hồ Chí Minh", types=types):
+            return "Hồ Chí Minh", m.end()
+    if nxt in ("Q", "q", "H", "h", "T", "t"):
+        m = _OWN_TYPE.match(text, pos)  # "Quận ủy Quận 1", "Huyện ủy huyện Mê Linh": the type word said again
+        if m and _TYPE_WORDS.get(m.group(1).lower()) == types:
+            pos = m.end()
     toks: list[tuple[str, int]] = []
     p = pos
     while len(toks) < 5:
@@ -284,7 +287,7 @@ def _read_name(
         return None, pos
     # a name written with a lower-case second word ("huyện Đô lương"): the gazetteer is case-blind
     more, q = list(toks), p
-    while len(more) < 4 and not toks[0][0].isdigit():
+    while len(toks) == 1 and len(more) < 4 and not toks[0][0].isdigit():
         m = _NAME_TOKEN.match(text, q)
         if not m or "\n" in text[q : m.start(1)] or not m.group(1).isalpha() or m.group(1)[0].isupper():
             break
