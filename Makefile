@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test soak lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ demo: install
 test: install
 	sh scripts/ensure-chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+soak: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak -s tests/soak
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,3 +59,15 @@ def test_an_earlier_day_than_the_latest_evaluated_is_refused(tmp_path, monkeypat
     # a dry run of that earlier day is allowed and still writes nothing
     _run(tmp_path, "alerts", "evaluate", "--as-of", "2023-08-25", "--dry-run")
     assert _counts(w) == before
+
+
+def test_list_says_when_a_document_or_rule_does_not_exist(tmp_path, monkeypatch):
+    monkeypatch.delenv("BRIEFWATCH_SMTP_URL", raising=False)
+    _world(tmp_path)
+    _run(tmp_path, "alerts", "evaluate", "--as-of", "2023-09-07")
+    res = _run(tmp_path, "alerts", "list", "--document", "99-CT/TU", ok=False)
+    assert "no document 99-CT/TU" in res.output
+    res = _run(tmp_path, "alerts", "list", "--rule", "nope", ok=False)
+    assert "no rule 'nope'" in res.output
+    res = _run(tmp_path, "alerts", "list", "--document", "24-ct/tu", "--json")  # any case: the stored code
+    assert {json.loads(x)["document"] for x in res.stdout.splitlines()} == {"24-CT/TU"}

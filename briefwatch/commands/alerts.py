@@ -150,6 +150,26 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
     from alerts.keys import text_key
 
     db = _db(ctx, write=False)
+    if document:  # codes are stored normalised: 24-ct/tu is 24-CT/TU
+        from db.store import normalise_code
+
+        document = normalise_code(document)
+        known = db.execute(
+            "SELECT 1 FROM alert_states WHERE document = ? UNION SELECT 1 FROM documents WHERE code = ?",
+            [document, document],
+        ).fetchone()
+        if not known:
+            raise click.ClickException(
+                f"no document {document} in the database (see `briefwatch directives list --all`)"
+            )
+    if rule:
+        names = {r.name for r in _rules(ctx, quiet=True).rules} | {
+            r for (r,) in db.execute("SELECT DISTINCT rule FROM alert_states")
+        }
+        if rule not in names:
+            raise click.ClickException(
+                f"no rule {rule!r} in {ctx.obj['rules']} (rules: {', '.join(sorted(names)) or 'none'})"
+            )
     where, args = [], []
     for col, val in (("rule", rule), ("document", document), ("state", state)):
         if val:

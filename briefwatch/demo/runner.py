@@ -53,6 +53,20 @@ def _db_files(db: Path) -> list[Path]:
 DEMO_APPLICATION_ID = 0x62774445  # "bwDE" in the SQLite header: a database the demo made itself
 
 
+def _command_name() -> str:
+    """How to call briefwatch from here: `make` installs it in .venv/bin, which is not on the PATH."""
+    import shutil
+    import sys
+
+    exe = Path(sys.executable).parent / "briefwatch"
+    if shutil.which("briefwatch") == str(exe) or not exe.exists():
+        return "briefwatch"
+    try:
+        return str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        return str(exe)
+
+
 def reset_demo_db(db: Path) -> None:
     """Delete a previous demo database and mark the new one as the demo's. Refuse the production database
     (data/briefwatch.db, $BRIEFWATCH_DB), any database the demo did not make, and one a daemon uses."""
@@ -283,9 +297,10 @@ def run_demo(
         echo(f"    {g['file'] or '(' + g['status'] + ')'}")
     echo("")
     echo(f"database: {db}")
-    echo(f"look further: briefwatch --db {db_path} --sources {sources} status")
-    echo(f"              briefwatch --db {db_path} --rules {RULES} alerts list")
-    echo(f"              briefwatch --db {db_path} serve   then http://127.0.0.1:8001/-/coverage/24-CT/TU")
+    bw = _command_name()
+    echo(f"look further: {bw} --db {db_path} --sources {sources} status")
+    echo(f"              {bw} --db {db_path} --rules {RULES} alerts list")
+    echo(f"              {bw} --db {db_path} serve   then http://127.0.0.1:8001/-/coverage/24-CT/TU")
     seconds = round(time.monotonic() - t0, 1)
     echo(f"demo finished in {seconds} s")
     return {"db": str(db), "sources": str(sources), "crawls": out["crawls"], "alerts": out["alerts"], "coverage": cov,
