@@ -136,6 +136,7 @@ _NOT_AGENCY = re.compile(
 )
 
 
+_PAREN_ABBR = re.compile(r"\s*\([A-ZĐ][A-ZĐ&.\-]{0,9}\)(?=\s)")
 _LOWER_WORD = re.compile(r"\s+([a-zà-ỹđ]+)(?=[\s,.;:)]|$)")
 # words that end a name: verbs, prepositions, times ("Trường ... tổ chức", "... về", "... năm 2023")
 _NAME_END = frozenset(
@@ -153,7 +154,7 @@ def _lower_run(text: str, pos: int) -> int | None:
         if not w or w.group(1) in _NAME_END:
             return None
         end = w.end()
-        if _TERRITORY.match(text, end):
+        if _TERRITORY.match(text, end) or _PAREN_ABBR.match(text, end):
             return end
         nxt = _NAME_WORD.match(text, end)
         if nxt and (nxt.group(1)[0].isupper() or nxt.group(1)[0].isdigit()):
@@ -179,6 +180,10 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     named = False
     territory = False
     while len(words) < 12:
+        paren = _PAREN_ABBR.match(text, pos)  # "Đảng ủy Khối Doanh nghiệp (DN) tỉnh Bắc Giang"
+        if paren and named:
+            pos = paren.end()
+            continue
         w = _NAME_WORD.match(text, pos)
         if w and (w.group(1)[0].isupper() or w.group(1)[0].isdigit()):
             words.append(w.group(1))

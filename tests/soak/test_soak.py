@@ -202,10 +202,15 @@ def test_soak(tmp_path: Path):
         == 0
     )
     assert _q(db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'")[0][0] == 0
-    # no false alarm: only the source we broke was failing, once, and it recovered, once
-    failing = [s for s in notices if "failing" in s]
-    assert failing == ["[briefwatch] source soak-flaky is failing"]
-    assert [s for s in notices if "recovered" in s] == ["[briefwatch] source soak-flaky recovered"]
+    # no false alarm: only the source we broke may be failing (and is, once it failed twice in a row), once;
+    # it recovers, once; the portal whose layout we changed may say its selectors stopped matching
+    flaky = [st for (st,) in _q(db, "SELECT status FROM crawl_runs WHERE source = 'soak-flaky' ORDER BY id")]
+    twice = any(a == b == "failed" for a, b in zip(flaky, flaky[1:], strict=False))
+    assert [s for s in notices if "failing" in s] == (
+        ["[briefwatch] source soak-flaky is failing"] if twice else []
+    )
+    assert [s for s in notices if "recovered" in s] in ([], ["[briefwatch] source soak-flaky recovered"])
+    assert all("soak-flaky" in s or "soak-portal selectors" in s for s in notices), notices
     assert len(notices) == len(set(notices))  # every change notified once
     # restarts stop crawls, they do not fail them
     for source in ("soak-portal", "soak-paper", "soak-slow"):
