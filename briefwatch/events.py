@@ -88,6 +88,9 @@ _PERSON_FIRST = re.compile(
 )
 
 
+_LISTED = re.compile(r"\(\s*gồm\s*:|\bgồm\s*:|\bbao gồm\s*:")
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -475,6 +478,12 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
         verb = None  # "được nghe các tham luận ... gắn với thực hiện Nghị quyết ..."
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
     kind = _kind(seg[verb.start() :]) if docs else None
+    if not docs and not any(f.docs for f in current):
+        # "Việc học tập, quán triệt các nghị quyết của Hội nghị lần thứ 4 (gồm: Nghị quyết số 04-NQ/TW; ...)":
+        # the meeting's documents, spelt out in a list inside a sentence about it
+        g = _LISTED.search(seg)
+        if g and TRIGGER.search(seg, 0, g.start()):
+            docs = _docs_between(art, clause_start + g.end(), s.end, clauses=True)
     for f in current:
         f.add_docs(docs)
         if f.kind is None and kind:
