@@ -137,6 +137,7 @@ _NOT_AGENCY = re.compile(
 
 
 _PAREN_ABBR = re.compile(r"\s*\([A-ZĐ][A-ZĐ&.\-]{0,9}\)(?=\s)")
+_STEERING = re.compile(r"Ban Chỉ đạo(?: [^\n.;:]{0,80}?)? (tỉnh|[Tt]hành phố)(?=[\s,(.;:]|$)")
 _LOWER_WORD = re.compile(r"\s+([a-zà-ỹđ]+)(?=[\s,.;:)]|$)")
 # words that end a name: verbs, prepositions, times ("Trường ... tổ chức", "... về", "... năm 2023")
 _NAME_END = frozenset(
@@ -356,6 +357,14 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
                 break
             out.append(Mention(nxt, end2, word, types, name2))
             pos = end2
+    # "Ban Chỉ đạo phát triển ... tỉnh (Ban Chỉ đạo) tổ chức ...": a province's steering committee is the
+    # province (ANNOTATION.md), like a bare "Tỉnh ủy"; a named one ("... tỉnh Lào Cai") is read as usual
+    if "Ban Chỉ đạo" in text:
+        for m in _STEERING.finditer(text):
+            word = "tỉnh ủy" if m.group(1).lower() == "tỉnh" else "thành ủy"
+            if not _NAME_TOKEN.match(text, m.end()) or not text[m.end() : m.end() + 2].strip()[:1].isupper():
+                out.append(Mention(m.start(1), m.end(1), word, _TYPE_WORDS[word], None))
+        out.sort(key=lambda x: x.start)
     agencies: list[Mention] = []
     # every agency pattern starts with "Đảng ủy/Đảng bộ" or "Sở": one literal scan, then each pattern at those places
     for c in _AGENCY_START.finditer(text):

@@ -520,3 +520,25 @@ def test_a_given_headline_with_the_meetings_day():
     assert [(e["unit"], e["date"], e["directives"]) for e in got] == [
         ("xã Bình Sơn", "2022-12-21", ["27-NQ/TW"])
     ]
+
+
+def test_a_bracketed_abbreviation_inside_an_agencys_name():
+    text = "Chiều 12/10/2023, Đảng ủy Khối Doanh nghiệp (DN) tỉnh Hưng Yên tổ chức quán triệt Nghị quyết số 41-NQ/TW."
+    assert [e["unit"] for e in events(text)] == ["Đảng ủy Khối Doanh nghiệp tỉnh Hưng Yên"]
+
+
+def test_documents_spelt_out_in_a_list_inside_a_sentence_about_the_meeting():
+    text = (
+        "Ngày 12/01/2017, Sở Tư pháp Quảng Trị tổ chức hội nghị học tập nghị quyết Trung ương 4 cho công chức.\n"
+        "Phát biểu khai mạc, đồng chí Phó Giám đốc nhấn mạnh việc học tập các nghị quyết của Hội nghị (gồm: "
+        "Nghị quyết số 04-NQ/TW; Nghị quyết số 05-NQ/TW) là dịp nắm vững chủ trương mới."
+    )
+    assert pairs(text) == {("Sở Tư pháp Quảng Trị", "04-NQ/TW"), ("Sở Tư pháp Quảng Trị", "05-NQ/TW")}
+
+
+def test_a_provinces_steering_committee_is_the_province():
+    text = (
+        "Chiều 6/7/2022, Ban Chỉ đạo phát triển nông nghiệp hàng hóa tỉnh (Ban Chỉ đạo) tổ chức hội nghị đánh giá "
+        "tình hình triển khai thực hiện Nghị quyết 10-NQ/TU của Ban Thường vụ Tỉnh ủy Yên Bái."
+    )
+    assert {u for u, _ in pairs(text)} == {"tỉnh Yên Bái"}
