@@ -91,6 +91,13 @@ _PERSON_FIRST = re.compile(
 _LISTED = re.compile(r"\(\s*gồm\s*:|\bgồm\s*:|\bbao gồm\s*:")
 
 
+# "Theo đó, các báo cáo viên sẽ báo cáo ... về Nghị quyết số 56-NQ/TW; ...": the programme of the meeting just
+# reported, told in the future of its opening; what it lists was briefed there
+_PROGRAMME = re.compile(
+    r"\W*theo đó,\s+(?:[^\s,;.]+\s+){0,8}sẽ\s+(?:báo cáo|quán triệt|truyền đạt|giới thiệu|trình bày)"
+)
+
+
 class _State:
     def __init__(self) -> None:
         self.frames: list[Frame] = []
@@ -471,7 +478,11 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
             or pre.endswith(("việc ", "trong ", "công tác "))
             or (_PURPOSE.search(pre) and _GOING_ON.match(seg, verb.start()))
             or (cue(art, NEG, clause_start, vstart) and not CONT_START.match(seg))
-            or (cue(art, NEG, max(clause_start, vstart - 25), vstart) and not _PURPOSE.search(pre))
+            or (
+                cue(art, NEG, max(clause_start, vstart - 25), vstart)
+                and not _PURPOSE.search(pre)
+                and not _PROGRAMME.match(seg)
+            )
         ):
             verb = None
     if verb is not None and _TALKS.search(seg, verb.start(), verb.start() + 40):

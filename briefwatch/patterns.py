@@ -36,7 +36,7 @@ CONT_START = re.compile(
     r"^\W*(?:tại hội nghị|cũng tại hội nghị|tại buổi|hội nghị|tiếp đó|sau đó|tiếp theo|trong chương trình|"
     r"các đại biểu|các đồng chí|cán bộ|đảng viên|các đảng viên|buổi|đại biểu|qua đó|trong buổi|ngay sau|"
     r"phát biểu|kết luận hội nghị|tham dự|dự hội nghị|dự và|các nội dung|những nội dung|nội dung|các văn bản|"
-    r"văn bản|cụ thể|gồm|bao gồm|đó là|tại đây|ở đây)"
+    r"văn bản|cụ thể|gồm|bao gồm|đó là|tại đây|ở đây|theo đó)"
 )
 # a sentence that goes on listing what the open meeting briefed: "Cụ thể: ...", "- Nghị quyết số 18-NQ/TW ..."
 LIST_ITEM = re.compile(
@@ -44,7 +44,7 @@ LIST_ITEM = re.compile(
 )
 CONT_VERB = re.compile(
     r"(?:quán triệt|triển khai|truyền đạt|được nghe|đã nghe|nghe|giới thiệu|trình bày|phổ biến|học tập|nghiên cứu|"
-    r"nắm bắt|tiếp thu|"
+    r"nắm bắt|tiếp thu|báo cáo(?= (?:chuyên đề|tình hình|nội dung|những nội dung|về))|"
     r"thông tin|sơ kết|tổng kết|thông qua)"
 )
 ISSUANCE = re.compile(r"(?:ban hành|đã ký|ký ban hành|vừa ký)")

@@ -542,3 +542,17 @@ def test_a_provinces_steering_committee_is_the_province():
         "tình hình triển khai thực hiện Nghị quyết 10-NQ/TU của Ban Thường vụ Tỉnh ủy Yên Bái."
     )
     assert {u for u, _ in pairs(text)} == {"tỉnh Yên Bái"}
+
+
+def test_the_programme_of_the_meeting_just_reported_in_its_future_tense():
+    text = (
+        "Sáng 29/10/2020, Ban Thường vụ Tỉnh ủy Bến Tre đã tổ chức hội nghị trực tuyến quán triệt các văn bản mới.\n"
+        "Theo đó, các đồng chí báo cáo viên sẽ báo cáo nội dung về Quy định số 213-QĐ/TW của Bộ Chính trị; "
+        "Thông báo kết luận số 158-TB/TW của Ban Bí thư."
+    )
+    assert pairs(text) == {("tỉnh Bến Tre", "213-QĐ/TW"), ("tỉnh Bến Tre", "158-TB/TW")}
+
+
+def test_a_plan_for_later_is_still_no_meeting():
+    text = "Theo kế hoạch, tháng tới Ban Thường vụ Tỉnh ủy Bến Tre sẽ tổ chức hội nghị quán triệt Quy định số 213-QĐ/TW."
+    assert pairs(text) == set()
