@@ -116,7 +116,7 @@ class _State:
 _HOT_WORDS = (
     "quán triệt", "triển khai", "học tập", "nghiên cứu", "sinh hoạt", "sơ kết", "tổng kết", "tiếp cầu", "tiếp sóng",
     "phổ biến", "thông tin", "điểm cầu", "truyền đạt", "nghe", "giới thiệu", "trình bày", "thông qua", "tổ chức",
-    "nắm bắt", "tiếp thu",
+    "nắm bắt", "tiếp thu", "theo đó",
     "làm việc", "kiểm tra", "giám sát",
 )  # fmt: skip
 
