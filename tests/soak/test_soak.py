@@ -117,6 +117,7 @@ def _start(env: dict, log: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
+@pytest.mark.timeout(SECONDS + 900)
 def test_soak(tmp_path: Path):
     sites = tmp_path / "sites"
     shutil.copytree(DEMO / "sites" / "melinh", sites / "melinh")
