@@ -23,21 +23,35 @@ from briefwatch.gazetteer import COMMUNE_LEVEL, REFORM
 from briefwatch.patterns import (
     BASIS_START,
     BCD,
+    BULLET,
     CONT_START,
     CONT_VERB,
     DIGIT,
     FUTURE,
     GENERIC,
+    GOING_ON,
+    HEADLESS,
     HELD,
     ISSUANCE,
+    ISSUED_ADJ,
     LIST_ITEM,
+    LOCAL_CODE,
+    MEETING_TOLD,
     NEG,
+    PASSIVE_RELAY,
+    PERSON_FIRST,
+    PROGRAMME,
+    PURPOSE,
     RELAY,
     RETRO,
+    SITE_AT,
     SPEAKER_BEFORE,
+    TALKS,
+    TITLE_PLACE,
     TRIGGER,
     VISIT,
     VISIT_TOPIC,
+    YEARS_ITEM,
 )
 from briefwatch.reading import (
     Article,
@@ -64,38 +78,7 @@ from briefwatch.reading import (
 )
 from briefwatch.units import Mention, central_organ_before
 
-# the purpose of the meeting being reported ("Hội nghị được tổ chức nhằm quán triệt ..."): what it briefed
-_PURPOSE = re.compile(
-    r"^\W*(?:hội nghị|buổi \w+|lớp \w+)(?: \w+){0,3} (?:được tổ chức |diễn ra )?(?:nhằm|để) $"
-)
-
-
-# "các văn bản mới ban hành", "Chỉ thị vừa được ban hành": an attribute of what is briefed, not an issuance
-_ISSUED_ADJ = re.compile(r"(?:mới|vừa|được|đã được|vừa được)\s+$")
-# "Tham luận ... gắn với thực hiện Nghị quyết 57": speeches on a topic, not a document briefed
-_TALKS = re.compile(r"(?:tham luận|ý kiến|thảo luận|phát biểu)")
-
-
-_LOCAL_CODE = re.compile(r"/(?:QU|HU|ĐU|THU|ĐUK|ĐUCA|CB)\b|/(?:KH|QĐ|TB)-(?:UBND|BND)")
-
-
-# "nhằm tiếp tục triển khai thực hiện Nghị quyết 22": the purpose is to carry a document out, not to brief it
-_GOING_ON = re.compile(r"(?:triển khai thực hiện|thực hiện|tiếp tục)")
-
-
-_PERSON_FIRST = re.compile(
-    r"\W*(?:đồng chí|đ/c|ông|bà|thượng tá|đại tá|thiếu tướng|trung tướng|tiến sĩ|ts\.?)\s"
-)
-
-
 _LISTED = re.compile(r"\(\s*gồm\s*:|\bgồm\s*:|\bbao gồm\s*:")
-
-
-# "Theo đó, các báo cáo viên sẽ báo cáo ... về Nghị quyết số 56-NQ/TW; ...": the programme of the meeting just
-# reported, told in the future of its opening; what it lists was briefed there
-_PROGRAMME = re.compile(
-    r"\W*theo đó,\s+(?:[^\s,;.]+\s+){0,8}sẽ\s+(?:báo cáo|quán triệt|truyền đạt|giới thiệu|trình bày)"
-)
 
 
 class _State:
@@ -157,7 +140,7 @@ def extract_events(art: Article) -> list[dict]:
     for i, s in enumerate(sents):
         if "điểm cầu" in low[s.start : s.end]:
             site = _named_site(art, s, i) or site
-        if site and i - site[0] <= 2 and _PASSIVE_RELAY.search(low, s.start, s.end):
+        if site and i - site[0] <= 2 and PASSIVE_RELAY.search(low, s.start, s.end):
             _relayed(art, st, s, site[1])  # "Hội nghị cũng được tiếp sóng tới ... các đơn vị trực thuộc Sở"
             site = None
             continue
@@ -209,14 +192,11 @@ def extract_events(art: Article) -> list[dict]:
     return _finish(st.frames)
 
 
-_BULLET = re.compile(r"\W*(?:[-+•*]|cụ thể|gồm|bao gồm|đó là)")
-
-
 def _list_item(art: Article, s: Sentence) -> bool:
     """A line that goes on a list of documents: bulleted or introduced ("- ...", "Cụ thể: ..."), or a bare
     description of a document ("Nghị quyết số 35-NQ/TW ngày ... của ... về ..."), not a sentence about it
     ("Nghị quyết 45 ra đời sau 15 năm thực hiện Nghị quyết 32 ...")."""
-    if _BULLET.match(art.low, s.start, s.end) or art.text[s.start : s.start + 1] in "-+•*":
+    if BULLET.match(art.low, s.start, s.end) or art.text[s.start : s.start + 1] in "-+•*":
         return True
     first = next(iter(art.docs_in(s.start, s.end)), None)
     if first is None:
@@ -226,20 +206,13 @@ def _list_item(art: Article, s: Sentence) -> bool:
     return tail > first.end + 3 or rest == "" or rest.startswith(("về", "“", '"', ";", "(", "và", "-", "–"))
 
 
-# a text that starts inside the report of a review: "Cụ thể: Tổng kết 20 năm thực hiện Chỉ thị số ...; 10 năm ..."
-_HEADLESS = re.compile(r"\W*(?:cụ thể\s*:\s*)?(sơ kết|tổng kết)\s+\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")
-
-
-_YEARS_ITEM = re.compile(r"\W*\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")
-
-
 def _headless(art: Article, st: _State, sents: list[Sentence]) -> None:
     """A text cut before the sentence naming the holder (a stored excerpt that begins mid-article), whose first
     sentence lists the documents reviewed: the meeting is the only territorial unit's that the text names."""
     if not sents or art.body_start:
         return
     s = sents[0]
-    m = _HEADLESS.match(art.low, s.start, s.end)
+    m = HEADLESS.match(art.low, s.start, s.end)
     if not m:
         return
     named = {}
@@ -256,7 +229,7 @@ def _headless(art: Article, st: _State, sents: list[Sentence]) -> None:
         1:
     ]:  # the list goes on in the next lines: "10 năm thực hiện Nghị quyết 25-NQ/TW ...; 5 năm ..."
         if not (
-            _YEARS_ITEM.match(art.low, nxt.start, nxt.end) or LIST_ITEM.match(art.low, nxt.start, nxt.end)
+            YEARS_ITEM.match(art.low, nxt.start, nxt.end) or LIST_ITEM.match(art.low, nxt.start, nxt.end)
         ):
             break
         end = nxt.end
@@ -293,7 +266,7 @@ def _open(
         and all(SPEAKER_BEFORE.search(art.low[max(clause_start, h.start - 40) : h.start]) for h in holders)
     ):
         return False  # a speaker from another body at the open meeting
-    if current and _PERSON_FIRST.match(art.low, clause_start, trig):
+    if current and PERSON_FIRST.match(art.low, clause_start, trig):
         return False  # "Đồng chí X, Phó Chủ nhiệm UBKT Thành ủy đã triển khai ...": a speaker at the open meeting
     first_doc = next((d.start for d in art.docs_in(trig, s.end)), s.end)
     generic = None
@@ -379,17 +352,9 @@ def _open(
     return True
 
 
-# a conference passed on by the site that received it, told in the passive
-_PASSIVE_RELAY = re.compile(
-    r"(?:hội nghị|chương trình)(?: cũng)? được (?:truyền|tiếp sóng|tiếp phát|phát)(?: hình)?(?: trực tuyến| trực tiếp)?"
-    r" (?:tới|đến|cho)"
-)
-_SITE_AT = re.compile(r"(?:tại|ở) điểm cầu\s+")
-
-
 def _named_site(art: Article, s: Sentence, i: int) -> tuple[int, Mention] | None:
     """The unit of a connected site named in a sentence: "Dự hội nghị tại điểm cầu Sở Văn hóa và Thể thao ..."."""
-    for m in _SITE_AT.finditer(art.low, s.start, s.end):
+    for m in SITE_AT.finditer(art.low, s.start, s.end):
         got = art.units_in(m.end(), m.end() + 3)
         if got:
             return i, got[0]
@@ -408,16 +373,12 @@ def _relayed(art: Article, st: _State, s: Sentence, site: Mention) -> None:
     st.last = [f]
 
 
-_TITLE_PLACE = re.compile(r"([A-ZĐ][\w]*(?: [A-ZĐ][\w]*){0,3})\s*:\s")
-_MEETING_TOLD = re.compile(r"tại hội nghị|hội nghị đã|hội nghị được|tại buổi|buổi học tập|tham dự hội nghị")
-
-
 def _title_frame(art: Article, st: _State) -> None:
     """A headline that names who held the meeting ("Tân Biên: Triển khai, quán triệt ...", "Đảng ủy xã X quán
     triệt ...") over a body that only tells what the meeting did ("Tại hội nghị, ..."): the headline's unit holds
     it. Only when the body does tell of a meeting."""
     end = art.body_start
-    if end <= 0 or not _MEETING_TOLD.search(art.low, end):
+    if end <= 0 or not MEETING_TOLD.search(art.low, end):
         return
     t = TRIGGER.search(art.low, 0, end)
     if not t or ISSUANCE.search(art.low, 0, end) or cue(art, NEG, 0, t.start()) or cue(art, FUTURE, 0, end):
@@ -425,7 +386,7 @@ def _title_frame(art: Article, st: _State) -> None:
     line = art.text.rfind("\n", 0, t.start()) + 1  # the headline's line (a site banner may stand above it)
     named = [m for m in art.unit_mentions if line <= m.start < t.start() and m.short]
     if not named:
-        p = _TITLE_PLACE.match(art.text, line, end)
+        p = TITLE_PLACE.match(art.text, line, end)
         named = _bare_place(art, line) if p else []
     units = _resolve_all(art, named[-1:], Section([], None, -1))
     if not units:
@@ -474,18 +435,18 @@ def _continue(art: Article, s: Sentence, clause_start: int, seg: str, current: l
         retro = RETRO.search(pre) and not art.dates.between(clause_start, s.end)
         if (
             retro
-            or any(not _ISSUED_ADJ.search(seg, 0, x.start()) for x in ISSUANCE.finditer(seg))
+            or any(not ISSUED_ADJ.search(seg, 0, x.start()) for x in ISSUANCE.finditer(seg))
             or pre.endswith(("việc ", "trong ", "công tác "))
-            or (_PURPOSE.search(pre) and _GOING_ON.match(seg, verb.start()))
+            or (PURPOSE.search(pre) and GOING_ON.match(seg, verb.start()))
             or (cue(art, NEG, clause_start, vstart) and not CONT_START.match(seg))
             or (
                 cue(art, NEG, max(clause_start, vstart - 25), vstart)
-                and not _PURPOSE.search(pre)
-                and not _PROGRAMME.match(seg)
+                and not PURPOSE.search(pre)
+                and not PROGRAMME.match(seg)
             )
         ):
             verb = None
-    if verb is not None and _TALKS.search(seg, verb.start(), verb.start() + 40):
+    if verb is not None and TALKS.search(seg, verb.start(), verb.start() + 40):
         verb = None  # "được nghe các tham luận ... gắn với thực hiện Nghị quyết ..."
     docs = _docs_between(art, clause_start + verb.start(), s.end, clauses=True) if verb else []
     kind = _kind(seg[verb.start() :]) if docs else None
@@ -524,7 +485,7 @@ def _inherit(st: _State) -> None:
             if src and (f.date is None or src.date is None or f.date == src.date) and f.origin > src.origin:
                 # what the site heard ("Hội nghị đã nghe ...") is what the host's conference briefed, but for the
                 # plans of the relaying unit itself ("Kế hoạch số 91-KH/QU")
-                src.add_docs([c for c in own if not _LOCAL_CODE.search(c)])
+                src.add_docs([c for c in own if not LOCAL_CODE.search(c)])
             if src:
                 f.kind = f.kind or src.kind
                 f.date = f.date or src.date

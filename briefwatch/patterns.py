@@ -128,3 +128,50 @@ RETRO = re.compile(
 )
 MEMBERSHIP = re.compile(r"(?:chi bộ|tổ chức cơ sở đảng|hiện có|tổng số)\s+(?:\w+\s+){0,2}(?:với|có|gồm)?\s*$")
 BASIS_BEFORE = re.compile(rf"(?:^|[,;:(]\s*)(?:theo|căn cứ|căn cứ vào)\s+(?:(?:{_DOC_WORDS})\s+)?(?:số\s*)?$")
+
+# ---- the event reader's cues (events.py)
+
+# the purpose of the meeting being reported ("Hội nghị được tổ chức nhằm quán triệt ..."): what it briefed
+PURPOSE = re.compile(
+    r"^\W*(?:hội nghị|buổi \w+|lớp \w+)(?: \w+){0,3} (?:được tổ chức |diễn ra )?(?:nhằm|để) $"
+)
+
+# "các văn bản mới ban hành", "Chỉ thị vừa được ban hành": an attribute of what is briefed, not an issuance
+ISSUED_ADJ = re.compile(r"(?:mới|vừa|được|đã được|vừa được)\s+$")
+
+# "Tham luận ... gắn với thực hiện Nghị quyết 57": speeches on a topic, not a document briefed
+TALKS = re.compile(r"(?:tham luận|ý kiến|thảo luận|phát biểu)")
+
+LOCAL_CODE = re.compile(r"/(?:QU|HU|ĐU|THU|ĐUK|ĐUCA|CB)\b|/(?:KH|QĐ|TB)-(?:UBND|BND)")
+
+# "nhằm tiếp tục triển khai thực hiện Nghị quyết 22": the purpose is to carry a document out, not to brief it
+GOING_ON = re.compile(r"(?:triển khai thực hiện|thực hiện|tiếp tục)")
+
+PERSON_FIRST = re.compile(
+    r"\W*(?:đồng chí|đ/c|ông|bà|thượng tá|đại tá|thiếu tướng|trung tướng|tiến sĩ|ts\.?)\s"
+)
+
+# "Theo đó, các báo cáo viên sẽ báo cáo ... về Nghị quyết số 56-NQ/TW; ...": the programme of the meeting just
+# reported, told in the future of its opening; what it lists was briefed there
+PROGRAMME = re.compile(
+    r"\W*theo đó,\s+(?:[^\s,;.]+\s+){0,8}sẽ\s+(?:báo cáo|quán triệt|truyền đạt|giới thiệu|trình bày)"
+)
+
+# a conference passed on by the site that received it, told in the passive
+PASSIVE_RELAY = re.compile(
+    r"(?:hội nghị|chương trình)(?: cũng)? được (?:truyền|tiếp sóng|tiếp phát|phát)(?: hình)?(?: trực tuyến| trực tiếp)?"
+    r" (?:tới|đến|cho)"
+)
+
+SITE_AT = re.compile(r"(?:tại|ở) điểm cầu\s+")
+
+TITLE_PLACE = re.compile(r"([A-ZĐ][\w]*(?: [A-ZĐ][\w]*){0,3})\s*:\s")
+
+MEETING_TOLD = re.compile(r"tại hội nghị|hội nghị đã|hội nghị được|tại buổi|buổi học tập|tham dự hội nghị")
+
+BULLET = re.compile(r"\W*(?:[-+•*]|cụ thể|gồm|bao gồm|đó là)")
+
+# a text that starts inside the report of a review: "Cụ thể: Tổng kết 20 năm thực hiện Chỉ thị số ...; 10 năm ..."
+HEADLESS = re.compile(r"\W*(?:cụ thể\s*:\s*)?(sơ kết|tổng kết)\s+\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")
+
+YEARS_ITEM = re.compile(r"\W*\d+\s+năm\s+(?:triển khai\s+)?thực hiện\s")

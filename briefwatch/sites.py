@@ -33,15 +33,13 @@ def _ascii(s: str) -> str:
 def _hanoi_index(gz: Gazetteer) -> dict[tuple[str, str], list]:
     idx: dict[tuple[str, str], list] = {}
     for u in gz.units(None, "Hà Nội"):
-        level = (
-            "district"
-            if u.unit_type in DISTRICT_LEVEL
-            else "commune"
-            if u.unit_type in COMMUNE_LEVEL
-            else "city"
-        )
-        idx.setdefault((level, _ascii(u.short)), []).append(u)
+        idx.setdefault((_level(u, "city"), _ascii(u.short)), []).append(u)
     return idx
+
+
+def _level(u, top: str) -> str:
+    """district | commune | ``top`` (the name for the province level in that index)."""
+    return "district" if u.unit_type in DISTRICT_LEVEL else "commune" if u.unit_type in COMMUNE_LEVEL else top
 
 
 def home_from_url(
@@ -89,14 +87,7 @@ def _country_index(gz: Gazetteer) -> dict[tuple[str, str], list]:
     """(level, ascii short name) → units of the whole country: "quangnam", "hiepduc", "binhson"."""
     idx: dict[tuple[str, str], list] = {}
     for u in gz.all:
-        level = (
-            "district"
-            if u.unit_type in DISTRICT_LEVEL
-            else "commune"
-            if u.unit_type in COMMUNE_LEVEL
-            else "province"
-        )
-        idx.setdefault((level, _ascii(u.short)), []).append(u)
+        idx.setdefault((_level(u, "province"), _ascii(u.short)), []).append(u)
     for alias, prov in (
         ("hue", "Huế"),
         ("thuathienhue", "Huế"),
