@@ -23,7 +23,7 @@ NEG = re.compile(
     r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|tiếp tục|nhằm|để|"
     r"xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|giao|đề ra|lên kế hoạch|có trách nhiệm|bảo đảm|đảm bảo|quyết tâm|"
     r"phấn đấu|mong muốn|kiến nghị|chủ động|định hướng|theo kế hoạch|hoàn thành|dự định|sau đợt|sau khi|trước khi|"
-    r"sau hội nghị)(?!\w)"
+    r"sau hội nghị|dự thảo|cho ý kiến)(?!\w)"
 )
 # the strong ones: after a "held" cue they still turn it into a plan ("đã ban hành kế hoạch, dự kiến tổ chức ...")
 MODAL = re.compile(
@@ -104,7 +104,7 @@ ATT_PREP_BEFORE = re.compile(
 ATT_PRESENT_AFTER = re.compile(r"[^.;]{0,80}?(?:tham dự|tham gia|dự hội nghị|dự)")
 QUALIFIER = re.compile(r"(?:hơn|trên|gần|khoảng|xấp xỉ|hàng)\s+$")
 KINDS = [
-    (re.compile(r"sơ kết"), "so_ket"),
+    (re.compile(r"sơ kết|đánh giá \d+ năm"), "so_ket"),
     (re.compile(r"tổng kết"), "tong_ket"),
     (re.compile(r"sinh hoạt chính trị|sinh hoạt tư tưởng|sinh hoạt chuyên đề"), "sinh_hoat"),
     (re.compile(r"quán triệt|truyền đạt|học tập|nghiên cứu"), "quan_triet"),

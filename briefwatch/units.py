@@ -101,7 +101,7 @@ _CENTRAL = re.compile(
     r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành (?:Trung ương|TW)|BCH (?:Trung ương|TW)|Trung ương Đảng|Quốc hội|Chính phủ|"
     r"Thủ tướng|Ban (?:Chỉ đạo|Tuyên giáo|Tổ chức|Nội chính|Kinh tế|Dân vận|Tuyên giáo và Dân vận|Đối ngoại) "
     r"(?:Trung ương|TW)|Ủy ban Kiểm tra (?:Trung ương|TW)|Quân ủy Trung ương|Đảng ủy Công an Trung ương|Bộ trưởng|"
-    r"Bộ (?:Công an|Quốc phòng|Nội vụ)"
+    r"Bộ (?:Công an|Quốc phòng|Nội vụ)|Đảng ủy Khối (?:các cơ quan|Doanh nghiệp) Trung ương"
 )
 # non-territorial units (capitals matter): bloc Party committees and city departments
 _KHOI = re.compile(
@@ -111,14 +111,18 @@ _AGENCY = re.compile(
     r"((?:Đảng ủy|Đảng bộ) [Kk]hối(?: [a-zà-ỹđ]+){0,3}(?: (?:Thành phố|Tỉnh|tỉnh|nghiệp|[A-ZĐ][\w]*)){1,4})"
 )
 _AGENCY_START = re.compile(
-    r"Đảng ủy |Đảng bộ |Sở |Quân khu |Bộ Chỉ huy |Công an |Trường |Bệnh viện |Trung tâm |Tổng Công ty |Công ty "
+    r"Đảng ủy |Đảng bộ |Chi bộ |chi bộ |Sở |Quân khu |Bộ Chỉ huy |Công an |Trường |Bệnh viện |Trung tâm |"
+    r"Tổng Công ty |Công ty |ĐUQS |VKSND |Viện [Kk]iểm sát |Tòa án "
 )
 # any other non-territorial unit: schools, hospitals, centres, companies, the army and the police, blocs
 # ("Đảng ủy Trường CĐCN Việt Đức", "Đảng bộ Bệnh viện Tâm thần", "Đảng ủy Quân sự tỉnh", "Công an xã Trung Hưng")
 _HEAD = re.compile(
-    r"(?:(?:Đảng ủy|Đảng bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
-    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường)(?=\s)"
+    r"(?:(?:Đảng ủy|Đảng bộ|Chi bộ|chi bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
+    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|ĐUQS|VKSND|Viện [Kk]iểm sát nhân dân|"
+    r"Tòa án nhân dân|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường|(?<=Chi bộ )trường|(?<=chi bộ )trường)(?=\s)"
 )
+# heads written short by the press, and the one name written out in labels both ways (the border guard)
+_HEAD_NAMES = {"ĐUQS": "Đảng ủy Quân sự", "VKSND": "Viện kiểm sát nhân dân", "Viện Kiểm sát nhân dân": "Viện kiểm sát nhân dân"}
 _NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)*)")
 _CONNECTOR = re.compile(
     r"\s+(và|các|cơ|quan|giống|đa|khoa|tâm|thần|doanh|nghiệp|cao|đẳng|nhân|dân|biên|phòng)(?=\s)"
@@ -173,10 +177,10 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     if a >= 2 and re.search(r"[A-ZĐ]\w*\s$", text[max(0, a - 12) : a]):  # "Lê Trường Lưu": a person
         return None
     head = m.group(1)
-    party = m.start(1) > a
-    if head in ("Quân sự", "Khối", "khối") and not party:
+    party = m.start(1) > a or head == "ĐUQS"
+    if head in ("Quân sự", "Khối", "khối", "trường") and not party:
         return None
-    words: list[str] = [head[0].upper() + head[1:]]
+    words: list[str] = [_HEAD_NAMES.get(head, head[0].upper() + head[1:])]
     pos = m.end()
     named = False
     territory = False
@@ -218,6 +222,9 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     name = " ".join(words)
     if party and head in ("Quân sự", "Khối", "khối"):
         name = "Đảng ủy " + name
+    name = name.replace("Bộ đội Biên phòng", "BĐBP")
+    if re.search(r"\bKhối (?:các cơ quan|Doanh nghiệp) Trung(?: ương)?$", name):
+        return None  # the central blocs are central organs: no events (read by _CENTRAL)
     return name, pos
 
 
