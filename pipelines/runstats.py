@@ -30,10 +30,17 @@ def summarise(stats: dict, finish_reason: str | None) -> dict:
     )
     sel = int(stats.get("briefwatch/extraction/selectors", 0))
     gen = int(stats.get("briefwatch/extraction/generic", 0))
-    ok_responses = sum(
-        int(v)
-        for k, v in stats.items()
-        if k.startswith("downloader/response_status_count/") and k[-3:-2] in "23"
+    ok_responses = (
+        sum(
+            int(v)
+            for k, v in stats.items()
+            if k.startswith("downloader/response_status_count/") and k[-3:-2] in "23"
+        )
+        - sum(  # robots.txt answering is no sign that the site's pages do
+            int(v)
+            for k, v in stats.items()
+            if k.startswith("robotstxt/response_status_count/") and k[-3:-2] in "23"
+        )
     )
     failed = finish_reason != "finished" or (errors > 0 and ok_responses == 0)
     # a stop we asked for (SIGTERM from the daemon's shutdown or to `briefwatch crawl`) is no failure of the source

@@ -285,6 +285,15 @@ def test_summarise_stats():
     # a stop we asked for is no failure of the source (issue #12); another early close is
     assert summarise(stats, "shutdown")["status"] == "stopped"
     assert summarise(stats, "closespider_timeout")["status"] == "failed"
+    # every page failed; only robots.txt answered: the source failed
+    robots_only = {
+        "downloader/request_count": 3,
+        "downloader/response_status_count/200": 1,
+        "robotstxt/response_status_count/200": 1,
+        "downloader/response_status_count/500": 2,
+        "briefwatch/errors/http_500": 1,
+    }
+    assert summarise(robots_only, "finished")["status"] == "failed"
     all_failed = {
         "downloader/request_count": 3,
         "downloader/response_status_count/500": 3,
