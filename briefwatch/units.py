@@ -122,7 +122,11 @@ _HEAD = re.compile(
     r"Tòa án nhân dân|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường|(?<=Chi bộ )trường|(?<=chi bộ )trường)(?=\s)"
 )
 # heads written short by the press, and the one name written out in labels both ways (the border guard)
-_HEAD_NAMES = {"ĐUQS": "Đảng ủy Quân sự", "VKSND": "Viện kiểm sát nhân dân", "Viện Kiểm sát nhân dân": "Viện kiểm sát nhân dân"}
+_HEAD_NAMES = {
+    "ĐUQS": "Đảng ủy Quân sự",
+    "VKSND": "Viện kiểm sát nhân dân",
+    "Viện Kiểm sát nhân dân": "Viện kiểm sát nhân dân",
+}
 _NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)*)")
 _CONNECTOR = re.compile(
     r"\s+(và|các|cơ|quan|giống|đa|khoa|tâm|thần|doanh|nghiệp|cao|đẳng|nhân|dân|biên|phòng)(?=\s)"
@@ -131,7 +135,12 @@ _TERRITORY = re.compile(r"\s+(tỉnh|thành phố|TP\.?|huyện|quận|thị xã
 # sub-units of a territory hold its meetings ("Trung tâm Chính trị huyện"); places are no holders
 # abbreviations the press uses in agency names, written out so that one agency has one name
 _ABBREVIATIONS = {"DN": "Doanh nghiệp", "CQ": "Cơ quan", "CCQ": "các cơ quan", "BĐBP": "BĐBP"}
-_BARE_HEAD = "\u2026"  # marks an agency head read without a name ("Đảng bộ Trường")
+# the second syllables of words that names write with one capital ("Trường Chính trị", "Sở Xây dựng")
+_NAME_TAIL = {"Chính": "trị", "Xây": "dựng", "Giáo": "dục", "Quân": "sự", "Y": "tế", "Nông": "nghiệp"}
+_BARE_HEAD = "\u2026"
+_CENTRAL_BLOC = re.compile(
+    r"(?:Đảng ủy|Đảng bộ) [Kk]hối (?:các [Cc]ơ quan|Doanh nghiệp) Trung ương"
+)  # marks an agency head read without a name ("Đảng bộ Trường")
 _TYPE_BEFORE = re.compile(
     r"(?:xã|phường|thị trấn|huyện|quận|thị xã|tỉnh|thành phố|thôn|tổ dân phố)\s+$", re.I
 )
@@ -202,6 +211,11 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
             words.append(t.group(1) if not name else f"{t.group(1)} {name}")
             pos, named, territory = (end if name else t.end()), True, True
             break
+        tail = _NAME_TAIL.get(words[-1])
+        if tail and re.match(rf"\s+{tail}(?=[\s,.;:)]|$)", text[pos:]):  # "Trường Chính trị", "Bộ CHQS"
+            words.append(tail)
+            pos += text[pos:].index(tail) + len(tail)
+            continue
         run = _lower_run(text, pos)
         if run:
             words += text[pos:run].split()
@@ -223,7 +237,7 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     if party and head in ("Quân sự", "Khối", "khối"):
         name = "Đảng ủy " + name
     name = name.replace("Bộ đội Biên phòng", "BĐBP")
-    if re.search(r"\bKhối (?:các cơ quan|Doanh nghiệp) Trung(?: ương)?$", name):
+    if _CENTRAL_BLOC.match(text, a):
         return None  # the central blocs are central organs: no events (read by _CENTRAL)
     return name, pos
 
@@ -390,7 +404,7 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
             name, end = got
             agencies.append(Mention(a, end, "agency", ("other",), name, agency=name))
             continue
-        elif m := _AGENCY.match(text, a):
+        elif (m := _AGENCY.match(text, a)) and not _CENTRAL_BLOC.match(text, a):
             name = re.sub(r"^Đảng (?:bộ|ủy) [Kk]hối", "Đảng ủy Khối", m.group(1))
         elif m := _SO.match(text, a):
             name = m.group(0)
@@ -440,6 +454,9 @@ class Context:
         if self.provinces:
             return self.province_names[self.provinces.most_common(1)[0][0]]
         return None
+
+
+_HCMC_BEFORE = re.compile(r"(?:[Tt]hành phố|TP\.?|Tp\.?)\s*$")
 
 
 @functools.lru_cache(maxsize=2)
@@ -492,6 +509,8 @@ def build_context(
         a, b = m.start(), m.end()
         if (a and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()):
             continue
+        if m.group(0) == "Hồ Chí Minh" and not _HCMC_BEFORE.search(text, max(0, a - 12), a):
+            continue  # "Chủ tịch Hồ Chí Minh", "tư tưởng Hồ Chí Minh": the man, not the city
         k = key(m.group(0))
         ctx.provinces[k] += 1
         ctx.province_names[k] = m.group(0)
@@ -554,6 +573,10 @@ def build_context(
     return ctx
 
 
+# agencies that only a province has, named without it on their own pages ("Sở Xây dựng", "Trường Chính trị")
+_PROVINCIAL_AGENCY = re.compile(r"Sở [A-ZĐ][\w ]*|Trường Chính trị")
+
+
 def resolve(
     mn: Mention, gz: Gazetteer, ctx: Context, on: dt.date | None, commune_hint: Unit | None = None
 ) -> dict | None:
@@ -564,6 +587,10 @@ def resolve(
         name = mn.agency
         if name.endswith(" tỉnh") and ctx.main_province():  # "Đảng ủy Quân sự tỉnh" on the province's paper
             name = f"{name} {ctx.main_province()}"
+        elif not named and ctx.main_province() and _PROVINCIAL_AGENCY.fullmatch(name):
+            name = (
+                f"{name} {ctx.main_province()}"  # "Sở Xây dựng" on its province's portal: one name per agency
+            )
         return {"unit": name, "unit_type": "other", "district": None, "province": prov}
     prov_ctx = ctx.main_province()
     on = on or ctx.era

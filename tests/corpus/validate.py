@@ -115,6 +115,12 @@ KNOWN_BEFORE_DATASET = [
         "district": "Cửa Lò",
         "province": "Nghệ An",
     },  # merged into Vinh, 2025
+    {
+        "type": "phuong",
+        "name": "Nghi Hòa",
+        "district": "Cửa Lò",
+        "province": "Nghệ An",
+    },  # merged into Cửa Lò, 2025
     {"type": "xa", "name": "Vĩnh Lập", "district": "Thanh Hà", "province": "Hải Dương"},  # merged, 2025
     {
         "type": "tinh",

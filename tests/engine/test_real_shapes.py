@@ -556,3 +556,60 @@ def test_the_programme_of_the_meeting_just_reported_in_its_future_tense():
 def test_a_plan_for_later_is_still_no_meeting():
     text = "Theo kế hoạch, tháng tới Ban Thường vụ Tỉnh ủy Bến Tre sẽ tổ chức hội nghị quán triệt Quy định số 213-QĐ/TW."
     assert pairs(text) == set()
+
+
+def test_the_army_party_committee_by_its_press_abbreviation():
+    text = (
+        "Ngày 9/8/2022, ĐUQS huyện Mỹ Hào tổ chức hội nghị quán triệt Nghị quyết số 05-NQ/ĐU của Đảng ủy Quân sự "
+        "tỉnh cho các đồng chí cán bộ chủ chốt."
+    )
+    assert {u for u, _ in pairs(text)} == {"Đảng ủy Quân sự huyện Mỹ Hào"}
+
+
+def test_the_procuracy_by_its_abbreviation_is_the_procuracy_of_its_province():
+    text = (
+        "Sáng 3/3/2023, Đảng ủy VKSND tỉnh Quảng Trị tổ chức hội nghị học tập, quán triệt Nghị quyết số 27-NQ/TW "
+        "cho toàn thể đảng viên."
+    )
+    assert {u for u, _ in pairs(text)} == {"Viện kiểm sát nhân dân tỉnh Quảng Trị"}
+
+
+def test_a_central_bloc_is_a_central_organ_with_no_event():
+    text = (
+        "Ngày 14/4/2023, Đảng ủy Khối các cơ quan Trung ương tổ chức hội nghị quán triệt Chỉ thị số 18-CT/TW "
+        "cho cấp ủy các đảng bộ trực thuộc."
+    )
+    assert pairs(text) == set()
+
+
+def test_commenting_on_a_draft_is_no_briefing():
+    text = (
+        "Chiều 2/6/2024, Ban Thường vụ Huyện ủy Gia Lâm họp cho ý kiến vào dự thảo Kế hoạch triển khai Chỉ thị "
+        "số 30-CT/TU của Thành ủy."
+    )
+    assert pairs(text, published="2024-06-03") == set()
+
+
+def test_a_department_on_its_provinces_portal_is_named_with_its_province():
+    text = (
+        "Sáng 20/5/2025, Đảng ủy Sở Xây dựng tổ chức hội nghị học tập, quán triệt Nghị quyết số 66-NQ/TW cho đảng "
+        "viên các chi bộ trực thuộc."
+    )
+    got = pairs(text, url="https://sxd.quangngai.gov.vn/tin-tuc/hoi-nghi-66.html")
+    assert got == {("Sở Xây dựng Quảng Ngãi", "66-NQ/TW")}
+
+
+def test_the_political_school_keeps_the_lower_case_half_of_its_name():
+    text = (
+        "Ngày 1/4/2022, Đảng ủy Trường Chính trị tổ chức hội nghị quán triệt Kết luận số 21-KL/TW của Ban Chấp hành "
+        "Trung ương cho viên chức tỉnh Bến Tre."
+    )
+    assert {u for u, _ in pairs(text)} == {"Trường Chính trị Bến Tre"}
+
+
+def test_the_presidents_name_is_no_vote_for_the_city_named_after_him():
+    text = (
+        "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh. Ngày 5/5/2021, Sở Nội vụ tổ chức hội nghị "
+        "quán triệt Chỉ thị số 05-CT/TW; noi gương Chủ tịch Hồ Chí Minh, cán bộ tỉnh Bến Tre thi đua."
+    )
+    assert {u for u, _ in pairs(text)} == {"Sở Nội vụ Bến Tre"}
