@@ -21,25 +21,36 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
-def articles() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    if not texts:
+def article_sets() -> dict[str, list[str]]:
+    """The benchmark's articles by set: the five real seeds (long and dense), the real articles whose texts were
+    rebuilt locally (tests/corpus/real/README.md), and the synthetic corpus. Short ones are repeated paragraphs
+    of themselves up to a realistic 5-10 KB."""
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    if not seeds:
         sys.exit(f"no seed articles in {SEEDS}: the benchmark needs ../shared/seeds")
+    synthetic = []
     for p in sorted((ROOT / "tests" / "corpus").glob("*/*.json")):
         rec = json.loads(p.read_text(encoding="utf-8"))
         if "text" in rec:  # tests/corpus/real holds indexes without their third-party texts
-            texts.append(rec["text"])
-    # real articles, when their texts were rebuilt locally (see tests/corpus/real/README.md)
-    for folder in (ROOT / ".real-texts", ROOT / ".real-study"):
-        for p in sorted(folder.glob("*.json")):
-            texts.append(json.loads(p.read_text(encoding="utf-8"))["text"])
-    # realistic size: 5-10 KB of text per article (short ones are repeated paragraphs of themselves)
-    out = []
-    for t in texts:
-        while len(t.encode()) < 5000:
-            t = t + "\n\n" + t
-        out.append(t[:10000])
-    return out
+            synthetic.append(rec["text"])
+    real = [
+        json.loads(p.read_text(encoding="utf-8"))["text"]
+        for folder in (ROOT / ".real-texts", ROOT / ".real-study")
+        for p in sorted(folder.glob("*.json"))
+    ]
+    out = {"seeds": seeds * 8, "real": real, "synthetic": synthetic}  # the seeds eight times: a dense set
+    for name, texts in out.items():
+        padded = []
+        for t in texts:
+            while len(t.encode()) < 5000:
+                t = t + "\n\n" + t
+            padded.append(t[:10000])
+        out[name] = padded
+    return {k: v for k, v in out.items() if v}
+
+
+def articles() -> list[str]:
+    return [t for texts in article_sets().values() for t in texts]
 
 
 def as_html(text: str) -> str:
@@ -71,6 +82,7 @@ def timed(fns: dict, rounds: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--json", action="store_true", help="End with one JSON line of the figures.")
     a = ap.parse_args()
     load = subprocess.run(
         [
@@ -114,6 +126,25 @@ def main() -> None:
         f"briefwatch extract_article(text): {t_ours_text * 1000:7.2f} ms/article  ({1 / t_ours_text:6.0f} articles/s)"
     )
     print(f"ratio ours(html)/trafilatura: {t_ours_html / t_traf:.2f} (goal <= 1.00)")
+    sets = article_sets()
+    per_set = {}
+    fns = {}
+    for name, texts in sets.items():
+        html = [as_html(t) for t in texts]
+        fns[f"{name}:traf"] = (trafilatura.extract, html)
+        fns[f"{name}:ours"] = (lambda p: extract_article(html=p), html)
+    best = timed(fns, a.rounds)
+    for name, texts in sets.items():
+        r = best[f"{name}:ours"] / best[f"{name}:traf"]
+        per_set[name] = round(r, 3)
+        print(
+            f"  {name:<10} {len(texts):4d} articles: ours {best[f'{name}:ours'] * 1000:5.2f} ms, "
+            f"trafilatura {best[f'{name}:traf'] * 1000:5.2f} ms, ratio {r:.2f}"
+        )
+    if a.json:
+        print(json.dumps({"articles": len(texts_all := articles()), "ours_ms": round(t_ours_html * 1000, 3),
+                          "traf_ms": round(t_traf * 1000, 3), "ratio": round(t_ours_html / t_traf, 3),
+                          "ratio_by_set": per_set, "mean_kb": round(kb, 1), "n": len(texts_all)}))  # fmt: skip
 
 
 if __name__ == "__main__":

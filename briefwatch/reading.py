@@ -301,7 +301,9 @@ def _site_first_holder(art: Article, s: Sentence) -> list[Mention]:
 _CHAIRED = re.compile(r"chủ trì|dự và chỉ đạo|dự, chỉ đạo|tham dự và chỉ đạo")
 _ATTENDED = re.compile(r"(?<!\w)(?:tham )?dự(?! và chỉ đạo|, chỉ đạo)(?!\w)")
 # the building of a site before its unit: "điểm cầu UBND xã X", "điểm cầu Hội trường Huyện ủy X"
-_SITE_PLACE = re.compile(r"(?:(?:UBND|Ủy ban nhân dân|Hội trường|Trụ sở|Nhà văn hóa|trụ sở|hội trường|Đảng ủy|Đảng bộ)\s+)+")
+_SITE_PLACE = re.compile(
+    r"(?:(?:UBND|Ủy ban nhân dân|Hội trường|Trụ sở|Nhà văn hóa|trụ sở|hội trường|Đảng ủy|Đảng bộ)\s+)+"
+)
 
 
 def _bare_place(art: Article, pos: int) -> list[Mention]:
