@@ -29,7 +29,7 @@ NEG = re.compile(
 MODAL = re.compile(
     r"(?<!\w)(?<!ban )(?:sẽ|cần|phải|đề nghị|yêu cầu|chỉ đạo|hướng dẫn|dự kiến|chuẩn bị|xây dựng kế hoạch|đôn đốc|chưa|kêu gọi|"
     r"giao|đề ra|lên kế hoạch|có trách nhiệm|quyết tâm|phấn đấu|mong muốn|kiến nghị|theo kế hoạch|dự định|sau đợt|"
-    r"sau khi|trước khi|sau hội nghị)(?!\w)"
+    r"sau khi|trước khi|sau hội nghị|dự thảo|cho ý kiến)(?!\w)"
 )
 FUTURE = re.compile(r"(?<!\w)(?:sẽ|dự kiến|chưa|dự định|vào tháng tới|thời gian tới)(?!\w)")
 CONT_START = re.compile(

@@ -29,6 +29,7 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "thành phố": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
     "tp": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
     "tp.": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tt": ("thi_tran",),  # "Đảng ủy TT Gio Linh": capitals only, and only before a town the gazetteer knows
     "tỉnh": ("tinh",),
     "huyện ủy": ("huyen",),
     "quận ủy": ("quan",),
@@ -61,7 +62,12 @@ def _type_words(text: str, low: str):
         ):
             continue
         word = m.group(0)
-        if word.startswith("tp") and not text.startswith("TP", a):
+        if (
+            word.startswith("tp")
+            and not text.startswith("TP", a)
+            or word == "tt"
+            and not text.startswith("TT", a)
+        ):
             continue
         if low.startswith(" viên", b):
             continue
@@ -118,7 +124,7 @@ _AGENCY_START = re.compile(
 # ("Đảng ủy Trường CĐCN Việt Đức", "Đảng bộ Bệnh viện Tâm thần", "Đảng ủy Quân sự tỉnh", "Công an xã Trung Hưng")
 _HEAD = re.compile(
     r"(?:(?:Đảng ủy|Đảng bộ|Chi bộ|chi bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
-    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|ĐUQS|VKSND|Viện [Kk]iểm sát nhân dân|"
+    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|ĐUQS|VKSND|Viện [Kk]iểm sát nhân(?: dân)?|"
     r"Tòa án nhân dân|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường|(?<=Chi bộ )trường|(?<=chi bộ )trường)(?=\s)"
 )
 # heads written short by the press, and the one name written out in labels both ways (the border guard)
@@ -189,6 +195,8 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     party = m.start(1) > a or head == "ĐUQS"
     if head in ("Quân sự", "Khối", "khối", "trường") and not party:
         return None
+    if head.startswith("Viện"):  # "Viện Kiểm sát nhân dân", and its typo "Viện kiểm sát nhân tỉnh"
+        head = "Viện kiểm sát nhân dân"
     words: list[str] = [_HEAD_NAMES.get(head, head[0].upper() + head[1:])]
     pos = m.end()
     named = False
@@ -337,6 +345,13 @@ def _read_name(
     return " ".join(t for t, _ in toks[:n]), toks[n - 1][1]
 
 
+_BARE_COMMITTEE = re.compile(
+    r"(?:(?<=[,.;:]\s)|(?<=^)|(?<=\n))(?:(?:BTV|Ban [Tt]hường vụ|Thường trực) )?(Đảng ủy)"
+    r"(?= (?:đã |vừa )?(?:tổ chức|chủ trì|tiến hành))",
+    re.M,
+)
+
+
 def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Mention]:
     """Unit mentions of a (match) text, in order; ``low`` is ``text.lower()`` when the caller has it."""
     out: list[Mention] = []
@@ -378,6 +393,12 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
                 break
             out.append(Mention(nxt, end2, word, types, name2))
             pos = end2
+    # "BTV Đảng ủy đã chủ trì hội nghị ...": a committee with no type word nor name holds the meeting on a
+    # commune's own portal (resolved to the portal's unit, and to nothing elsewhere)
+    if "Đảng ủy " in text:
+        for m in _BARE_COMMITTEE.finditer(text):
+            out.append(Mention(m.start(1), m.end(1), "đảng ủy", COMMUNE_LEVEL, None))
+        out.sort(key=lambda x: x.start)
     # "Ban Chỉ đạo phát triển ... tỉnh (Ban Chỉ đạo) tổ chức ...": a province's steering committee is the
     # province (ANNOTATION.md), like a bare "Tỉnh ủy"; a named one ("... tỉnh Lào Cai") is read as usual
     if "Ban Chỉ đạo" in text:

@@ -613,3 +613,33 @@ def test_the_presidents_name_is_no_vote_for_the_city_named_after_him():
         "quán triệt Chỉ thị số 05-CT/TW; noi gương Chủ tịch Hồ Chí Minh, cán bộ tỉnh Bến Tre thi đua."
     )
     assert {u for u, _ in pairs(text)} == {"Sở Nội vụ Bến Tre"}
+
+
+def test_a_plenum_that_comments_on_a_draft_review_has_not_held_the_review():
+    text = (
+        "Ngày 2/4/2023, Ban Chấp hành Đảng bộ tỉnh Bến Tre tổ chức hội nghị lần thứ 9 để bàn nhiệm vụ quý II; "
+        "thảo luận, cho ý kiến vào dự thảo Báo cáo sơ kết 2 năm thực hiện Kế hoạch số 77-KH/TU của Tỉnh ủy."
+    )
+    assert pairs(text) == set()
+
+
+def test_the_procuracy_with_a_word_dropped_from_its_name():
+    text = (
+        "Ngày 9/9/2019, Đảng ủy Viện kiểm sát nhân tỉnh Quảng Trị tổ chức hội nghị quán triệt Chỉ thị số 35-CT/TW "
+        "cho các chi bộ."
+    )
+    assert {u for u, _ in pairs(text)} == {"Viện kiểm sát nhân dân tỉnh Quảng Trị"}
+
+
+def test_a_town_written_tt():
+    text = "Ngày 20/4/2021, Đảng ủy TT Gio Linh tổ chức hội nghị sơ kết 5 năm thực hiện Chỉ thị số 05-CT/TW."
+    assert pairs(text, url="https://ttgiolinh.quangtri.gov.vn/bai-viet/x") == {
+        ("thị trấn Gio Linh", "05-CT/TW")
+    }
+
+
+def test_a_committee_with_no_name_on_a_communes_portal_is_the_commune():
+    text = "Chiều 30/8/2022, BTV Đảng ủy đã chủ trì hội nghị sơ kết công tác theo Chỉ thị số 20-CT/TW của Ban Bí thư."
+    url = "https://sonlinh.huongson.hatinh.gov.vn/portal/pages/x.aspx"
+    assert pairs(text, url=url, published="2022-08-31") == {("xã Sơn Lĩnh", "20-CT/TW")}
+    assert pairs(text, url="https://baohatinh.vn/x.html", published="2022-08-31") == set()
