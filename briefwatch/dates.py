@@ -27,7 +27,7 @@ _RANGE = re.compile(
     rf"(?<![\d/.\-])(\d{{1,2}})\s*(?:và|đến|tới|[-–,])\s*{_D}\s*/\s*{_M}(?:\s*/\s*{_Y})?(?![\d/])"
 )
 _NUMERIC = re.compile(
-    rf"(?<![\d/.\-])(?<![\d/.\-] ){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))"
+    rf"(?<![\d/.\-])(?:(?<=\d{{4}} [-–] )|(?<![\d/.\-] )){_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/]|\.\d|-\d|\s*[-–]\s*(?:[A-ZĐ]|\d{{4}}))"
 )
 _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
 
@@ -82,12 +82,14 @@ def _candidates(pat: re.Pattern, text: str):
     if pat is _FULL_WORDS or pat is _WORDS_RANGE:
         yield from pat.finditer(text)
         return
-    last = -1
+    last = (
+        -1
+    )  # no match twice; a match the caller rejects ("45 - 2/9/2025" as a range) hides nothing after it
     for c in _CAND.finditer(text):
-        lo = max(c.start() - 1 if pat is _NUMERIC else c.start() - 1, last, 0)
+        lo = max(c.start() - 1, 0)
         m = pat.search(text, lo, min(len(text), c.start() + 40))
-        if m and m.start() <= c.start() + 1 and m.start() >= last:
-            last = m.end()
+        if m and m.start() <= c.start() + 1 and m.start() > last:
+            last = m.start()
             yield m
 
 

@@ -587,6 +587,18 @@ def _fallback_year(art: Article, s: Sentence, pick: dates_mod.DateMention) -> in
     """With no publish date, the year the text fixes: "N năm thực hiện" a document issued in year Y gives Y + N;
     else the meeting comes after the documents it names (the first such day on or after the latest issue
     date); else None."""
+    # the same day written in full in the sentence ("Sáng 19/5 ... Ngày sinh Bác (19/5/1890 - 19/5/2025)"):
+    # the latest such year
+    same = [
+        d.year
+        for d in art.dates.between(s.start, s.end)
+        if s.start <= d.start < s.end
+        and d.year
+        and (d.day, d.month) == (pick.day, pick.month)
+        and d is not pick
+    ]
+    if same:
+        return max(same)
     got = art._cache.get("years")
     if got is None:  # once per article: the "N năm thực hiện" documents and the latest issue date
         years: list[tuple[int, int]] = []

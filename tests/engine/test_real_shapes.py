@@ -643,3 +643,11 @@ def test_a_committee_with_no_name_on_a_communes_portal_is_the_commune():
     url = "https://sonlinh.huongson.hatinh.gov.vn/portal/pages/x.aspx"
     assert pairs(text, url=url, published="2022-08-31") == {("xã Sơn Lĩnh", "20-CT/TW")}
     assert pairs(text, url="https://baohatinh.vn/x.html", published="2022-08-31") == set()
+
+
+def test_a_day_without_its_year_takes_the_year_the_sentence_writes_for_the_same_day():
+    text = (
+        "Sáng 2/9, xã Tân Hòa tổ chức hội nghị tổng kết 10 năm thực hiện Chỉ thị số 05-CT/TW ngày 15/5/2016 "
+        "của Bộ Chính trị, nhân kỷ niệm Quốc khánh (2/9/1945 - 2/9/2025)."
+    )
+    assert [e["date"] for e in events(text)] == ["2025-09-02"]
