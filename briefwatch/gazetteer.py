@@ -102,6 +102,7 @@ _SPELLING = (
     ("đắc lắc", "đắk lắk"),
     ("đăklăk", "đắk lắk"),
     ("đắklắk", "đắk lắk"),
+    ("lăk", "lắk"),
     ("krông", "krông"),
 )
 

@@ -150,7 +150,20 @@ def split_sentences(text: str, start: int) -> list[tuple[int, int, int]]:
         if len(line) - s > 1:
             out.append((lstart + s, lstart + len(line), para))
         para += 1
-    return out
+    return [part for sent in out for part in _split_site_clause(text, sent)]
+
+
+_MID_SITE = re.compile(r"[,;]\s+(?=tại (?:điểm|đầu) cầu )")
+
+
+def _split_site_clause(text: str, sent: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+    """ "Hội nghị do A chủ trì, tại điểm cầu huyện X hội nghị do B chủ trì, ...": the site's clause is a sentence
+    of its own when its leader chaired it there (read as "Tại điểm cầu X, ... chủ trì")."""
+    a, b, para = sent
+    m = _MID_SITE.search(text, a, b)
+    if not m or "chủ trì" not in text[m.end() : b]:
+        return [sent]
+    return [(a, m.start(), para), (m.end(), b, para)]
 
 
 def cue(art: Article, rx: re.Pattern, a: int, b: int) -> re.Match | None:

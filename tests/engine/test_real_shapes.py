@@ -651,3 +651,17 @@ def test_a_day_without_its_year_takes_the_year_the_sentence_writes_for_the_same_
         "của Bộ Chính trị, nhân kỷ niệm Quốc khánh (2/9/1945 - 2/9/2025)."
     )
     assert [e["date"] for e in events(text)] == ["2025-09-02"]
+
+
+def test_a_site_chaired_in_a_clause_after_the_hosts_chair():
+    text = (
+        "Ngày 15/1/2021, Tỉnh ủy Đắk Lắk tổ chức hội nghị trực tuyến quán triệt Chỉ thị số 45-CT/TW đến các điểm "
+        "cầu. Hội nghị do đồng chí Phó Bí thư Tỉnh ủy chủ trì, tại điểm cầu huyện Krông Pắc hội nghị do đồng chí "
+        "Bí thư Huyện ủy chủ trì, dự có các đồng chí trong Ban Thường vụ."
+    )
+    assert pairs(text) == {("tỉnh Đắk Lắk", "45-CT/TW"), ("huyện Krông Pắc", "45-CT/TW")}
+
+
+def test_lak_spelt_without_its_tone_mark():
+    text = "Ngày 3/3/2021, Huyện ủy Lăk tổ chức hội nghị quán triệt Chỉ thị số 45-CT/TW cho cán bộ chủ chốt."
+    assert {u for u, _ in pairs(text)} == {"huyện Lắk"}
