@@ -33,6 +33,7 @@ _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
 
 # date lines of real sites: "30/09/2023 | 11:16", "Ngày đăng 15/09/2023 | 15:38", "Bạch Thanh 08/09/2023 - 18:06",
 # "Publish date 23/07/2024 | 09:21", "13:25 09/08/2025", "Thứ hai, 08:30 18/09/2023", ISO timestamps
+_PUB_WORDS = ("ngày đăng", "publish date", "ngày xuất bản", "cập nhật", "đăng lúc", "đăng ngày")
 _PUB_PATTERNS = [
     re.compile(
         rf"(?:[Nn]gày đăng|[Pp]ublish date|[Nn]gày xuất bản|[Cc]ập nhật|[Đđ]ăng lúc|[Đđ]ăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"
@@ -64,7 +65,12 @@ def parse_publish_date(text: str, *, head_chars: int = 1500) -> dt.date | None:
     """The publish date from a site's date line near the top of the text, else None."""
     head = text[:head_chars]
     best: tuple[int, dt.date] | None = None
+    low = head.lower()
     for i, pat in enumerate(_PUB_PATTERNS):
+        if i == 0 and not any(w in low for w in _PUB_WORDS):
+            continue  # no "Ngày đăng"-like label: skip the slow scan for one
+        if i == 3 and "T" not in head:
+            continue
         for m in pat.finditer(head):
             g = [int(x) for x in m.groups()]
             y, mo, d = (g[0], g[1], g[2]) if i == 3 else (g[2], g[1], g[0])
@@ -82,14 +88,12 @@ def _candidates(pat: re.Pattern, text: str):
     if pat is _FULL_WORDS or pat is _WORDS_RANGE:
         yield from pat.finditer(text)
         return
-    last = (
-        -1
-    )  # no match twice; a match the caller rejects ("45 - 2/9/2025" as a range) hides nothing after it
+    last = -1
     for c in _CAND.finditer(text):
-        lo = max(c.start() - 1, 0)
+        lo = max(c.start() - 1, last, 0)
         m = pat.search(text, lo, min(len(text), c.start() + 40))
-        if m and m.start() <= c.start() + 1 and m.start() > last:
-            last = m.start()
+        if m and m.start() <= c.start() + 1 and m.start() >= last:
+            last = m.end()
             yield m
 
 

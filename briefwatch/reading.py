@@ -160,6 +160,8 @@ def _split_site_clause(text: str, sent: tuple[int, int, int]) -> list[tuple[int,
     """ "Hội nghị do A chủ trì, tại điểm cầu huyện X hội nghị do B chủ trì, ...": the site's clause is a sentence
     of its own when its leader chaired it there (read as "Tại điểm cầu X, ... chủ trì")."""
     a, b, para = sent
+    if text.find(" cầu ", a, b) < 0:
+        return [sent]
     m = _MID_SITE.search(text, a, b)
     if not m or "chủ trì" not in text[m.end() : b]:
         return [sent]

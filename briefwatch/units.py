@@ -345,11 +345,8 @@ def _read_name(
     return " ".join(t for t, _ in toks[:n]), toks[n - 1][1]
 
 
-_BARE_COMMITTEE = re.compile(
-    r"(?:(?<=[,.;:]\s)|(?<=^)|(?<=\n))(?:(?:BTV|Ban [Tt]hường vụ|Thường trực) )?(Đảng ủy)"
-    r"(?= (?:đã |vừa )?(?:tổ chức|chủ trì|tiến hành))",
-    re.M,
-)
+_BARE_COMMITTEE_AFTER = re.compile(r" (?:đã |vừa )?(?:tổ chức|chủ trì|tiến hành)")
+_BARE_COMMITTEE_BEFORE = re.compile(r"(?:^|\n|[,.;:]\s)(?:(?:BTV|Ban [Tt]hường vụ|Thường trực) )?$")
 
 
 def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Mention]:
@@ -395,9 +392,16 @@ def find_mentions(text: str, gz: Gazetteer, low: str | None = None) -> list[Ment
             pos = end2
     # "BTV Đảng ủy đã chủ trì hội nghị ...": a committee with no type word nor name holds the meeting on a
     # commune's own portal (resolved to the portal's unit, and to nothing elsewhere)
-    if "Đảng ủy " in text:
-        for m in _BARE_COMMITTEE.finditer(text):
-            out.append(Mention(m.start(1), m.end(1), "đảng ủy", COMMUNE_LEVEL, None))
+    i = text.find("Đảng ủy ")
+    added = False
+    while i >= 0:
+        if _BARE_COMMITTEE_AFTER.match(text, i + 7) and _BARE_COMMITTEE_BEFORE.search(
+            text, max(0, i - 20), i
+        ):
+            out.append(Mention(i, i + 7, "đảng ủy", COMMUNE_LEVEL, None))
+            added = True
+        i = text.find("Đảng ủy ", i + 8)
+    if added:
         out.sort(key=lambda x: x.start)
     # "Ban Chỉ đạo phát triển ... tỉnh (Ban Chỉ đạo) tổ chức ...": a province's steering committee is the
     # province (ANNOTATION.md), like a bare "Tỉnh ủy"; a named one ("... tỉnh Lào Cai") is read as usual
