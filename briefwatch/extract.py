@@ -10,6 +10,7 @@ from briefwatch import dates as dates_mod
 from briefwatch.docs import find_documents
 from briefwatch.events import extract_events
 from briefwatch.gazetteer import Gazetteer, load_gazetteer
+from briefwatch.issuers import issuer_unit
 from briefwatch.reading import Article, doc_tail_spans
 from briefwatch.sites import home_from_url
 from briefwatch.text import canon_tone, clean_text, html_to_text, key
@@ -147,7 +148,10 @@ def extract_article(
         raise ValueError("an article needs text or html")
     art = prepare(text, html, published=published, home=home, title=title, url=url, source=source)
     events = extract_events(art)
-    documents = [d.as_dict() for d in art.documents.values()]  # type: ignore[attr-defined]
+    documents = [
+        {**d.as_dict(), "issuer_unit": issuer_unit(d, art)}
+        for d in art.documents.values()  # type: ignore[attr-defined]
+    ]
     return {
         "url": url,
         "published": art.published.isoformat() if art.published else None,
