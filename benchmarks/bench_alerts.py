@@ -145,7 +145,14 @@ def main() -> None:
     )
     ap.add_argument("--db", help="reuse/keep this database file")
     args = ap.parse_args()
-    path = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "bench.db"
+    if args.db:
+        _run(Path(args.db), args)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-alerts-") as tmp:  # 0.5 GB: never left behind
+        _run(Path(tmp) / "bench.db", args)
+
+
+def _run(path: Path, args: argparse.Namespace) -> None:
     if not path.exists():
         t = time.perf_counter()
         generate(path, args.events)
@@ -179,6 +186,7 @@ def main() -> None:
                 f"merged documents={s2['documents_merged']} recomputed={s2['documents_recomputed']} "
                 f"changed={s2['changed']:,}"
             )
+    db.close()
 
 
 if __name__ == "__main__":
