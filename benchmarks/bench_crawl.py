@@ -7,7 +7,8 @@ Prints, for the same URLs in the same run:
   * pages/s of ``scrapy crawl newspaper`` with the full pipeline (selectors, validation, extraction
     engine, SQLite store), and without the engine (``BRIEFWATCH_EXTRACT=0``), and their ratio to the
     bare spider (goal >= 0.8),
-  * the peak RSS of each crawl process (goal < 300 MB for 10,000 pages),
+  * the peak RSS of the largest process and of the whole process tree (crawl, extraction worker), and the
+    tree per 1,000 pages (goal: whole tree < 300 MB for 10,000 pages),
   * the requests of a second, unchanged crawl (goal: robots.txt + the first listing page only).
 Politeness (AutoThrottle, delays) is off for all; the bare spider gets the same concurrency.
 """
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,19 +63,61 @@ RUSAGE = (
 )
 
 
-def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float]:
-    """Run ``cmd`` under a tiny wrapper; return (elapsed s from Scrapy stats, responses, peak RSS MB)."""
-    out = subprocess.run(
-        [sys.executable, "-c", RUSAGE, *cmd], env=env, cwd=cwd, capture_output=True, text=True
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory (KB) of ``root`` and all its descendants, read from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/status", encoding="ascii", errors="replace") as f:
+                kb = next((int(x.split()[1]) for x in f if x.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(d))
+        rss[int(d)] = kb
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, float]:
+    """Run ``cmd`` under a tiny wrapper; return (elapsed s from Scrapy stats, responses, peak RSS MB of the
+    largest process, peak RSS MB of the whole process tree: crawl, extraction worker and any children)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUSAGE, *cmd],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr[-3000:])
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not done.wait(0.2):
+            peak_tree = max(peak_tree, _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        sys.stderr.write(stderr[-3000:])
         raise SystemExit(f"crawl failed: {' '.join(cmd)}")
-    log = out.stderr
-    elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", log).group(1))
-    responses = int(re.search(r"'downloader/response_count': (\d+)", log).group(1))
-    rss = int(re.search(r"MAXRSS (\d+)", out.stdout).group(1)) / 1024
-    return elapsed, responses, rss
+    elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", stderr).group(1))
+    responses = int(re.search(r"'downloader/response_count': (\d+)", stderr).group(1))
+    rss = int(re.search(r"MAXRSS (\d+)", stdout).group(1)) / 1024
+    return elapsed, responses, rss, peak_tree / 1024
 
 
 def main() -> None:
@@ -168,10 +212,16 @@ def main() -> None:
 
     bare_rate = results["bare scrapy spider"][1] / results["bare scrapy spider"][0]
     print(f"generated site: {n} articles + {listing_pages} listing pages, concurrency {args.concurrency}")
-    print(f"{'crawler':30} {'responses':>9} {'seconds':>8} {'pages/s':>8} {'vs bare':>8} {'peak RSS MB':>12}")
-    for label, (elapsed, responses, rss) in results.items():
+    print(
+        f"{'crawler':30} {'responses':>9} {'seconds':>8} {'pages/s':>8} {'vs bare':>8} {'peak RSS MB':>12} "
+        f"{'whole tree MB':>13} {'tree MB/1k pages':>16}"
+    )
+    for label, (elapsed, responses, rss, tree) in results.items():
         rate = responses / elapsed
-        print(f"{label:30} {responses:9d} {elapsed:8.1f} {rate:8.1f} {rate / bare_rate:8.2f} {rss:12.0f}")
+        print(
+            f"{label:30} {responses:9d} {elapsed:8.1f} {rate:8.1f} {rate / bare_rate:8.2f} {rss:12.0f} "
+            f"{tree:13.0f} {tree / max(responses, 1) * 1000:16.1f}"
+        )
     print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")
 
 
