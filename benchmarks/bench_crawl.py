@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,21 @@ def _tree_rss_kb(root: int) -> int:
         total += rss.get(pid, 0)
         todo += children.get(pid, [])
     return total
+
+
+def _stored(db: Path) -> dict[str, int]:
+    """What the full pipeline wrote: articles, events, documents linked to events, distinct units."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "articles": one("SELECT COUNT(*) FROM articles"),
+            "events": one("SELECT COUNT(*) FROM events"),
+            "event documents": one("SELECT COUNT(*) FROM event_documents"),
+            "units": one("SELECT COUNT(DISTINCT unit) FROM events"),
+        }
+    finally:
+        con.close()
 
 
 def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, float]:
@@ -205,6 +221,10 @@ def main() -> None:
             ]
             results[label] = measured(cmd, e, ROOT)
             last = (cmd, e)
+            if extract == "1":
+                stored = _stored(dbp)
+                if not all(stored.values()):
+                    raise SystemExit(f"the full pipeline stored nothing of some kind: {stored}")
         srv.clear()
         cmd, e = last
         measured(cmd, e, ROOT)
@@ -222,6 +242,7 @@ def main() -> None:
             f"{label:30} {responses:9d} {elapsed:8.1f} {rate:8.1f} {rate / bare_rate:8.2f} {rss:12.0f} "
             f"{tree:13.0f} {tree / max(responses, 1) * 1000:16.1f}"
         )
+    print("full pipeline stored: " + ", ".join(f"{v} {k}" for k, v in stored.items()))
     print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")
 
 

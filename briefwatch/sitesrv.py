@@ -44,6 +44,7 @@ Generated site, for benchmarks (newspaper-shaped, deterministic, fresh validator
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import http.server
 import json
@@ -72,16 +73,70 @@ EMPTY_FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channe
 
 GEN_PER_PAGE = 50
 GEN_ARTICLE = """<html><head><meta charset="utf-8"><title>Bài {i}</title></head><body>
-<header><a href="/">Báo</a></header><h1 class="article-title">Xã số {i} quán triệt Chỉ thị số 24-CT/TU</h1>
+<header><a href="/">Báo</a></header><h1 class="article-title">{title}</h1>
 <div class="article-date">{day:02d}/09/2023 - 08:00</div><div class="article-content">{text}</div>
 <footer>Bản quyền</footer></body></html>"""
-GEN_TEXT = (
-    "<p>Ngày {day}/9/2023, Đảng ủy xã số {i} tổ chức hội nghị quán triệt, triển khai thực hiện Chỉ thị số "
-    "24-CT/TU, ngày 07/8/2023 của Ban Thường vụ Thành ủy Hà Nội về tăng cường kỷ cương, kỷ luật và trách "
-    "nhiệm giải quyết công việc trong hệ thống chính trị thành phố Hà Nội cho 200 đảng viên.</p>"
-    + "<p>Tại hội nghị, các đồng chí đảng viên đã được nghe truyền đạt nội dung cơ bản của Chỉ thị, nhận "
+# three shapes of the real study set, in our own words, over Hanoi's real communes and wards of 2023 (so that a
+# benchmark stores events, links documents and matches units as production does): a commune's own conference,
+# a district's online conference with a commune chairing its site (two events), and a plan (no event)
+GEN_SHAPES = (
+    (
+        "{Unit} quán triệt Chỉ thị số 24-CT/TU",
+        "<p>Ngày {day}/9/2023, Đảng ủy {unit} tổ chức hội nghị quán triệt, triển khai thực hiện Chỉ thị số "
+        "24-CT/TU, ngày 07/8/2023 của Ban Thường vụ Thành ủy Hà Nội về tăng cường kỷ cương, kỷ luật và trách "
+        "nhiệm giải quyết công việc trong hệ thống chính trị cho {n} đảng viên.</p>",
+    ),
+    (
+        "{Committee} {district} triển khai Kế hoạch số 133-KH/TU",
+        "<p>Sáng {day}/9/2023, Ban Thường vụ {committee} {district} tổ chức hội nghị trực tuyến triển khai Kế "
+        "hoạch số 133-KH/TU của Thành ủy về chuyển đổi số đến các điểm cầu xã, phường, thị trấn.</p>"
+        "<p>Tại điểm cầu {unit}, đồng chí Bí thư Đảng ủy chủ trì hội nghị, có {n} cán bộ, đảng viên dự.</p>",
+    ),
+    (
+        "{Unit} ban hành kế hoạch thực hiện Chỉ thị số 24-CT/TU",
+        "<p>Đảng ủy {unit} đã ban hành kế hoạch, dự kiến tổ chức hội nghị quán triệt Chỉ thị số 24-CT/TU trong "
+        "tháng 10/2023; các chi bộ có trách nhiệm chuẩn bị tài liệu cho {n} đảng viên.</p>",
+    ),
+)
+GEN_FILLER = (
+    "<p>Tại hội nghị, các đồng chí đảng viên đã được nghe truyền đạt nội dung cơ bản của văn bản, nhận "
     "diện các biểu hiện vi phạm kỷ cương, kỷ luật; các chi bộ xây dựng kế hoạch thực hiện cụ thể.</p>" * 4
 )
+_COMMITTEES = {"quan": "Quận ủy", "huyen": "Huyện ủy", "thi_xa": "Thị ủy"}
+
+
+@functools.lru_cache(maxsize=1)
+def _gen_units() -> list[tuple[str, str, str]]:
+    """(commune name, its district's committee word, the district's name) for Hanoi's units of September 2023."""
+    import datetime as dt
+
+    from briefwatch.gazetteer import COMMUNE_LEVEL, DISTRICT_LEVEL, load_gazetteer
+
+    gz = load_gazetteer()
+    day = dt.date(2023, 9, 1)
+    districts = {
+        u.short: u
+        for u in gz.all
+        if u.province == "Hà Nội" and u.unit_type in DISTRICT_LEVEL and u.valid_on(day)
+    }
+    out = []
+    for u in sorted(gz.all, key=lambda u: u.code):
+        d = districts.get(u.district or "")
+        if u.province == "Hà Nội" and u.unit_type in COMMUNE_LEVEL and u.valid_on(day) and d:
+            if d.unit_type in _COMMITTEES:
+                out.append((u.name, _COMMITTEES[d.unit_type], d.short))
+    return out
+
+
+def gen_article(i: int) -> str:
+    """Article ``i`` of the generated site."""
+    units = _gen_units()
+    unit, committee, district = units[i % len(units)]
+    title, text = GEN_SHAPES[(i // len(units) + i) % len(GEN_SHAPES)]
+    day = 1 + i % 28
+    fill = {"unit": unit, "Unit": unit[0].upper() + unit[1:], "committee": committee, "district": district}
+    fill |= {"Committee": committee, "day": day, "n": 50 + i % 250}
+    return GEN_ARTICLE.format(i=i, day=day, title=title.format(**fill), text=text.format(**fill) + GEN_FILLER)
 
 
 def encode_cp1258(text: str) -> bytes:
@@ -224,9 +279,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             body = f"<html><body><div class='list'>{links}</div>{nxt}</body></html>"
         else:
-            i = int(re.sub(r"\D", "", parts[2])) - 100000
-            day = 1 + i % 28
-            body = GEN_ARTICLE.format(i=i, day=day, text=GEN_TEXT.format(day=day, i=i))
+            body = gen_article(int(re.sub(r"\D", "", parts[2])) - 100000)
         etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
