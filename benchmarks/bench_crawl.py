@@ -7,8 +7,9 @@ Prints, for the same URLs in the same run:
   * pages/s of ``scrapy crawl newspaper`` with the full pipeline (selectors, validation, extraction
     engine, SQLite store), and without the engine (``BRIEFWATCH_EXTRACT=0``), and their ratio to the
     bare spider (goal >= 0.8),
-  * the peak RSS of the largest process and of the whole process tree (crawl, extraction worker), and the
-    tree per 1,000 pages (goal: whole tree < 300 MB for 10,000 pages),
+  * the peak RSS of the largest process, and the peak RSS and PSS summed over the whole process tree (crawl,
+    extraction worker; PSS counts shared libraries once), goal: whole tree < 300 MB for 10,000 pages; growth
+    per 1,000 pages is the difference of two runs (--pages 2000 and 10000) over 8,
   * the requests of a second, unchanged crawl (goal: robots.txt + the first listing page only).
 Politeness (AutoThrottle, delays) is off for all; the bare spider gets the same concurrency.
 """
@@ -64,28 +65,34 @@ RUSAGE = (
 )
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory (KB) of ``root`` and all its descendants, read from /proc (Linux)."""
+def _tree_kb(root: int) -> tuple[int, int]:
+    """(RSS, PSS) in KB summed over ``root`` and all its descendants, read from /proc (Linux). RSS counts the
+    shared libraries once per process; PSS shares them out, so its sum is what the tree really holds."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{d}/status", encoding="ascii", errors="replace") as f:
-                kb = next((int(x.split()[1]) for x in f if x.startswith("VmRSS:")), 0)
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
         children.setdefault(ppid, []).append(int(d))
-        rss[int(d)] = kb
-    total, todo = 0, [root]
+    rss = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
         todo += children.get(pid, [])
-    return total
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss, pss
 
 
 def _stored(db: Path) -> dict[str, int]:
@@ -103,9 +110,9 @@ def _stored(db: Path) -> dict[str, int]:
         con.close()
 
 
-def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, float]:
+def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, float, float]:
     """Run ``cmd`` under a tiny wrapper; return (elapsed s from Scrapy stats, responses, peak RSS MB of the
-    largest process, peak RSS MB of the whole process tree: crawl, extraction worker and any children)."""
+    largest process, peak RSS and PSS MB of the whole process tree: crawl, extraction worker, children)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", RUSAGE, *cmd],
         env=env,
@@ -114,13 +121,14 @@ def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, f
         stderr=subprocess.PIPE,
         text=True,
     )
-    peak_tree = 0
+    peak_tree = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_tree
+        nonlocal peak_tree, peak_pss
         while not done.wait(0.2):
-            peak_tree = max(peak_tree, _tree_rss_kb(proc.pid))
+            rss, pss = _tree_kb(proc.pid)
+            peak_tree, peak_pss = max(peak_tree, rss), max(peak_pss, pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -133,7 +141,7 @@ def measured(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, f
     elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", stderr).group(1))
     responses = int(re.search(r"'downloader/response_count': (\d+)", stderr).group(1))
     rss = int(re.search(r"MAXRSS (\d+)", stdout).group(1)) / 1024
-    return elapsed, responses, rss, peak_tree / 1024
+    return elapsed, responses, rss, peak_tree / 1024, peak_pss / 1024
 
 
 def main() -> None:
@@ -234,13 +242,13 @@ def main() -> None:
     print(f"generated site: {n} articles + {listing_pages} listing pages, concurrency {args.concurrency}")
     print(
         f"{'crawler':30} {'responses':>9} {'seconds':>8} {'pages/s':>8} {'vs bare':>8} {'peak RSS MB':>12} "
-        f"{'whole tree MB':>13} {'tree MB/1k pages':>16}"
+        f"{'tree RSS MB':>11} {'tree PSS MB':>11}"
     )
-    for label, (elapsed, responses, rss, tree) in results.items():
+    for label, (elapsed, responses, rss, tree, pss) in results.items():
         rate = responses / elapsed
         print(
             f"{label:30} {responses:9d} {elapsed:8.1f} {rate:8.1f} {rate / bare_rate:8.2f} {rss:12.0f} "
-            f"{tree:13.0f} {tree / max(responses, 1) * 1000:16.1f}"
+            f"{tree:11.0f} {pss:11.0f}"
         )
     print("full pipeline stored: " + ", ".join(f"{v} {k}" for k, v in stored.items()))
     print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")

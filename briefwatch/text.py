@@ -65,12 +65,20 @@ def canon_tone(s: str) -> str:
     return _TONE_NFC_RE.sub(lambda m: _TONE_TABLE[m.group(0)], s)
 
 
-@functools.lru_cache(maxsize=65536)
 def key(s: str | None) -> str:
     """A comparison key: NFC, one tone placement, case-folded, single spaces."""
     if not s:
         return ""
+    if len(s) > 80:  # a headline or a page's head: computed, never cached (a long-running crawl would hoard them)
+        return _key(s)
+    return _key_cached(s)
+
+
+def _key(s: str) -> str:
     return re.sub(r"\s+", " ", canon_tone(nfc(s)).casefold()).strip()
+
+
+_key_cached = functools.lru_cache(maxsize=16384)(_key)  # unit and place names: few, looked up often
 
 
 def strip_marks(s: str) -> str:
