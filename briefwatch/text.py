@@ -69,7 +69,7 @@ def key(s: str | None) -> str:
     """A comparison key: NFC, one tone placement, case-folded, single spaces."""
     if not s:
         return ""
-    if len(s) > 80:  # a headline or a page's head: computed, never cached (a long-running crawl would hoard them)
+    if len(s) > 80:  # a headline or a page's head: never cached (a long-running crawl would hoard them)
         return _key(s)
     return _key_cached(s)
 
