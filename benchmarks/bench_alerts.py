@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -144,6 +146,7 @@ def main() -> None:
         "--all-rules-all-docs", action="store_true", help="every rule watches all 1,000 documents"
     )
     ap.add_argument("--db", help="reuse/keep this database file")
+    ap.add_argument("--json", action="store_true", help="accepted; the JSON line is always printed last")
     args = ap.parse_args()
     if args.db:
         _run(Path(args.db), args)
@@ -168,10 +171,12 @@ def _run(path: Path, args: argparse.Namespace) -> None:
         ("next day (steady state)", "2025-03-02"),
         ("a week later (reminders)", "2025-03-09"),
     )
+    seconds: list[float] = []
     for label, day in runs:
         t = time.perf_counter()
         s = evaluate(db, rules, day)
         el = time.perf_counter() - t
+        seconds.append(el)
         print(
             f"{label:38s} {el:6.2f} s  triples={s['triples']:,} changed={s['changed']:,} "
             f"notifications={sum(s['notifications'].values()):,} digests={s['digests_queued']}"
@@ -187,6 +192,19 @@ def _run(path: Path, args: argparse.Namespace) -> None:
                 f"changed={s2['changed']:,}"
             )
     db.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "events": args.events,
+                "cold_s": round(seconds[0], 2),
+                "same_day_s": round(seconds[1], 2),
+                "next_day_s": round(seconds[2], 2),
+                "week_s": round(seconds[3], 2),
+                "peak_rss_mb": round(peak),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

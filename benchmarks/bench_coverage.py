@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import statistics
 import sys
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--db", type=Path, help="database to build, or reuse when it exists")
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--json", action="store_true", help="accepted; the JSON line is always printed last")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         n = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         print(f"database: {path} ({n:,} events)")
         ok = True
+        summary: dict[str, float] = {}
         for label, code in (
             ("busiest directive", BUSY),
             ("typical directive", TYPICAL),
@@ -158,12 +161,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             good = med < GOAL_MS
             ok &= good
+            summary[label] = med
             print(
                 f"coverage query, {label} {code}: {evs:,} events -> {len(rows)} units: "
                 f"median {med:.1f} ms, max {worst:.1f} ms [{'ok' if good else 'SLOW'} vs {GOAL_MS:.0f} ms]"
             )
         today = dt.date(2025, 9, 15)
         med, worst, page = timed(lambda: coverage_page(conn, BUSY, today=today), args.repeat)
+        page_ms = med
         print(
             f"coverage page (all steps), {BUSY}: {page['briefed']}/{page['total']} expected units briefed: "
             f"median {med:.1f} ms, max {worst:.1f} ms"
@@ -175,6 +180,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coverage index page ({len(docs):,} documents): median {med:.1f} ms, max {worst:.1f} ms")
         conn.close()
     print("goal met" if ok else "goal NOT met")
+    print(
+        json.dumps(
+            {
+                "events": n,
+                "busiest_ms": round(summary["busiest directive"], 1),
+                "typical_ms": round(summary["typical directive"], 1),
+                "partial_ms": round(summary["partial code"], 1),
+                "page_ms": round(page_ms, 1),
+                "units_matched": page["briefed"],
+                "ok": ok,
+            }
+        )
+    )
     return 0 if ok else 1
 
 

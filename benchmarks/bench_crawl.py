@@ -148,6 +148,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=10000, help="articles of the generated site")
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--json", action="store_true", help="accepted; the JSON line is always printed last")
     args = ap.parse_args()
     n = args.pages
     listing_pages = -(-n // GEN_PER_PAGE)
@@ -252,6 +253,18 @@ def main() -> None:
         )
     print("full pipeline stored: " + ", ".join(f"{v} {k}" for k, v in stored.items()))
     print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")
+    ours = results["briefwatch (full pipeline)"]
+    summary = {
+        "pages": n,
+        "bare_pps": round(bare_rate, 1),
+        "ours_pps": round(ours[1] / ours[0], 1),
+        "ratio": round(ours[1] / ours[0] / bare_rate, 3),
+        "second_crawl_requests": len(second),
+        "peak_rss_mb": round(ours[3]),  # the whole process tree
+        "peak_pss_mb": round(ours[4]),
+        **{k.replace(" ", "_"): v for k, v in stored.items()},
+    }
+    print(json.dumps(summary))  # last, one line: runs can be compared
 
 
 if __name__ == "__main__":
