@@ -159,12 +159,22 @@ def _portal_home(host: str, path: str, published: dt.date | None, gz: Gazetteer)
 _PAPER = re.compile(r"^(?:bao|tinhuy|thanhuy|dangbo|truyenhinh)?([a-z]+?)(?:online|dientu|news)?\.")
 
 
+# a provincial agency's own site: its kind, then its province
+_AGENCY_HOST = re.compile(
+    r"^(?:truongchinhtri(?:tinh)?|congan(?:tinh)?|vks|vienkiemsat|toaan|tinhdoan|mttq|ubmttq|sotuphap|"
+    r"sogiaoduc|sgddt|bchqs|bdbp)([a-z]{5,})$"
+)
+
+
 def _paper_home(host: str, gz: Gazetteer) -> dict | None:
     """The province of a provincial paper or Party portal, from its host name."""
     host = re.sub(r"^(?:www|m|amp)\.", "", host)
     m = _PAPER.match(host)
     if not m or not host.startswith(("bao", "tinhuy", "thanhuy", "dangbo", "truyenhinh")):
         first = host.split(".")[0]
+        agency = _AGENCY_HOST.match(first)  # "truongchinhtribentre.edu.vn", "conganquangbinh.gov.vn"
+        if agency:
+            first = agency.group(1)
         provs = _country_index(gz).get(("province", first), []) if len(first) > 4 else []
         return {"province": provs[0].province} if provs else None
     provs = _country_index(gz).get(("province", m.group(1)), [])

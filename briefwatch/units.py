@@ -118,13 +118,13 @@ _AGENCY = re.compile(
 )
 _AGENCY_START = re.compile(
     r"Đảng ủy |Đảng bộ |Chi bộ |chi bộ |Sở |Quân khu |Bộ Chỉ huy |Công an |Trường |Bệnh viện |Trung tâm |"
-    r"Tổng Công ty |Công ty |ĐUQS |VKSND |Viện [Kk]iểm sát |Tòa án "
+    r"Tổng [Cc]ông ty |Công ty |ĐUQS |VKSND |Viện [Kk]iểm sát |Tòa án "
 )
 # any other non-territorial unit: schools, hospitals, centres, companies, the army and the police, blocs
 # ("Đảng ủy Trường CĐCN Việt Đức", "Đảng bộ Bệnh viện Tâm thần", "Đảng ủy Quân sự tỉnh", "Công an xã Trung Hưng")
 _HEAD = re.compile(
     r"(?:(?:Đảng ủy|Đảng bộ|Chi bộ|chi bộ) )?(Quân sự|Quân khu|Bộ Chỉ huy|Bộ CHQS|Ban Chỉ huy|Công an|Trường|Bệnh viện|"
-    r"Trung tâm|Tổng Công ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|ĐUQS|VKSND|Viện [Kk]iểm sát nhân(?: dân)?|"
+    r"Trung tâm|Tổng [Cc]ông ty|Công ty|Tập đoàn|Học viện|Đại học|[Kk]hối|ĐUQS|VKSND|Viện [Kk]iểm sát nhân(?: dân)?|"
     r"Tòa án nhân dân|(?<=Đảng bộ )trường|(?<=Đảng ủy )trường|(?<=Chi bộ )trường|(?<=chi bộ )trường)(?=\s)"
 )
 # heads written short by the press, and the one name written out in labels both ways (the border guard)
@@ -197,6 +197,8 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
         return None
     if head.startswith("Viện"):  # "Viện Kiểm sát nhân dân", and its typo "Viện kiểm sát nhân tỉnh"
         head = "Viện kiểm sát nhân dân"
+    if head == "Tổng công ty":  # one spelling per agency
+        head = "Tổng Công ty"
     words: list[str] = [_HEAD_NAMES.get(head, head[0].upper() + head[1:])]
     pos = m.end()
     named = False

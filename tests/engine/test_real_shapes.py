@@ -665,3 +665,17 @@ def test_a_site_chaired_in_a_clause_after_the_hosts_chair():
 def test_lak_spelt_without_its_tone_mark():
     text = "Ngày 3/3/2021, Huyện ủy Lăk tổ chức hội nghị quán triệt Chỉ thị số 45-CT/TW cho cán bộ chủ chốt."
     assert {u for u, _ in pairs(text)} == {"huyện Lắk"}
+
+
+def test_an_agencys_own_site_tells_its_province():
+    text = "Ngày 1/4/2022, Đảng ủy Trường Chính trị tổ chức hội nghị quán triệt Kết luận số 21-KL/TW cho viên chức."
+    url = "http://truongchinhtrilongan.edu.vn/content/hoi-nghi"
+    assert pairs(text, url=url) == {("Trường Chính trị Long An", "21-KL/TW")}
+
+
+def test_a_corporation_written_with_a_lower_case_company():
+    text = (
+        "Sáng 10/5/2022, Thường vụ Đảng ủy Tổng công ty Sông Hồng tổ chức hội nghị quán triệt Nghị quyết số "
+        "05-NQ/TW cho cán bộ chủ chốt."
+    )
+    assert {u for u, _ in pairs(text)} == {"Tổng Công ty Sông Hồng"}
