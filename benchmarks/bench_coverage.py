@@ -41,12 +41,11 @@ TYPICAL = "500-CT/TU"
 def real_units() -> list[tuple[str, str, str | None, str]]:
     """Hanoi's communes, wards and towns of 2020-2025 from the gazetteer (so that the coverage page's matching
     of expected units runs as in production), up to N_UNITS."""
-    gz = load_gazetteer()
-    day = dt.date(2023, 9, 1)
     units = [
         (u.name, u.unit_type, u.district, "Hà Nội")
-        for u in sorted(gz.all, key=lambda u: u.code)
-        if u.province == "Hà Nội" and u.unit_type in COMMUNE_LEVEL and u.valid_on(day)
+        for u in sorted(
+            load_gazetteer().units(dt.date(2023, 9, 1), "Hà Nội", COMMUNE_LEVEL), key=lambda u: u.code
+        )
     ]
     return units[:N_UNITS]
 

@@ -33,10 +33,12 @@ _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?"
 
 # date lines of real sites: "30/09/2023 | 11:16", "Ngày đăng 15/09/2023 | 15:38", "Bạch Thanh 08/09/2023 - 18:06",
 # "Publish date 23/07/2024 | 09:21", "13:25 09/08/2025", "Thứ hai, 08:30 18/09/2023", ISO timestamps
-_PUB_WORDS = ("ngày đăng", "publish date", "ngày xuất bản", "cập nhật", "đăng lúc", "đăng ngày")
+_PUB_WORDS = ("ngày đăng", "publish date", "ngày xuất bản", "cập nhật", "đăng lúc", "đăng ngày")  # the labels
 _PUB_PATTERNS = [
     re.compile(
-        rf"(?:[Nn]gày đăng|[Pp]ublish date|[Nn]gày xuất bản|[Cc]ập nhật|[Đđ]ăng lúc|[Đđ]ăng ngày)\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"
+        "(?:"
+        + "|".join(f"[{w[0]}{w[0].upper()}]{re.escape(w[1:])}" for w in _PUB_WORDS)
+        + rf")\s*:?\s*{_D}\s*/\s*{_M}\s*/\s*{_Y}"
     ),
     re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}\s*(?:\||[-–,]|lúc)?\s*{_TIME}"),
     re.compile(rf"{_TIME}\s*(?:\||[-–,])?\s*(?:ngày\s+)?{_D}\s*/\s*{_M}\s*/\s*{_Y}"),

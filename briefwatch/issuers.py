@@ -12,15 +12,12 @@ import re
 
 from briefwatch.docs import Document
 from briefwatch.reading import Article
-from briefwatch.units import find_mentions, resolve
+from briefwatch.units import find_mentions, is_central_organ, resolve
 
 CENTRAL = "trung ương"
-# central organs as the text names them, and the issuer parts of their codes
-_CENTRAL_NAMES = re.compile(
-    r"^(?:Ban Chấp hành Trung ương|BCH Trung ương|BCHTW|Ban Bí thư|Bộ Chính trị|Trung ương|Chính phủ|Thủ tướng|"
-    r"Quốc hội|Ủy ban Thường vụ Quốc hội|Ban (?:Tuyên giáo|Tổ chức|Dân vận|Nội chính|Kinh tế) Trung ương|"
-    r"Ban Chỉ đạo Trung ương|Ban cán sự đảng Chính phủ|Bộ [A-ZĐ])"
-)
+# central organs as issuers, besides those the event reader knows (units.is_central_organ): any ministry, the Standing
+# Committee of the National Assembly, the Government's Party board, "Trung ương" alone
+_MORE_CENTRAL = re.compile(r"^(?:Trung ương|Ủy ban Thường vụ Quốc hội|Ban cán sự đảng Chính phủ|Bộ [A-ZĐ])")
 # TW and the central boards' codes (QUTW, BTGTW, UBKTTW, BCĐTW), the Government's and the National Assembly's
 _CENTRAL_SUFFIX = re.compile(r"^(?:[A-ZĐ]*TW\d*|TTg|CP|QH\d*|UBTVQH\d*)$")
 _PROVINCE_SUFFIX = ("TU",)
@@ -46,12 +43,11 @@ def _suffix(code: str) -> str:
 def _from_text(issuer: str, art: Article) -> tuple[str, str] | None:
     """(unit, unit_type) the issuer's own words name, resolved in the article's context ("Tỉnh ủy" bare: its
     province); an agency cut short in the issuer ("Đảng ủy Khối các Cơ") is the article's full name for it."""
-    if _CENTRAL_NAMES.match(issuer):
+    if is_central_organ(issuer) or _MORE_CENTRAL.match(issuer):
         return CENTRAL, CENTRAL
     for mn in find_mentions(issuer, art.gz):
         if mn.agency:
-            longer = [m.agency for m in art.unit_mentions if m.agency and m.agency.startswith(mn.agency)]
-            return max(longer, key=len, default=mn.agency), "other"
+            return _full_agency(art, mn.agency) or mn.agency, "other"
         if mn.short is None and art.ctx.main_province() is None:
             continue  # a bare "Thành ủy" with no province told: not guessed (events assume Hà Nội; codes do not)
         got = resolve(mn, art.gz, art.ctx, art.published)
@@ -59,11 +55,18 @@ def _from_text(issuer: str, art: Article) -> tuple[str, str] | None:
             return got["unit"], got["unit_type"]
     # "của Đảng ủy Trường": the agency the article names in full
     head = _PARTY_PREFIX.sub("", issuer)
-    if head and head[0].isupper():
-        longer = [m.agency for m in art.unit_mentions if m.agency and m.agency.startswith(head)]
-        if longer:
-            return max(longer, key=len), "other"
+    if head and head[0].isupper() and (full := _full_agency(art, head)):
+        return full, "other"
     return None
+
+
+def _full_agency(art: Article, start: str) -> str | None:
+    """The longest agency name of the article that begins with ``start`` ("Đảng ủy Khối các Cơ" cut short)."""
+    return max(
+        (m.agency for m in art.unit_mentions if m.agency and m.agency.startswith(start)),
+        key=len,
+        default=None,
+    )
 
 
 def _province(art: Article) -> str | None:

@@ -114,18 +114,12 @@ def _gen_units() -> list[tuple[str, str, str]]:
 
     gz = load_gazetteer()
     day = dt.date(2023, 9, 1)
-    districts = {
-        u.short: u
-        for u in gz.all
-        if u.province == "Hà Nội" and u.unit_type in DISTRICT_LEVEL and u.valid_on(day)
-    }
-    out = []
-    for u in sorted(gz.all, key=lambda u: u.code):
-        d = districts.get(u.district or "")
-        if u.province == "Hà Nội" and u.unit_type in COMMUNE_LEVEL and u.valid_on(day) and d:
-            if d.unit_type in _COMMITTEES:
-                out.append((u.name, _COMMITTEES[d.unit_type], d.short))
-    return out
+    districts = {u.short: u for u in gz.units(day, "Hà Nội", DISTRICT_LEVEL)}
+    return [
+        (u.name, _COMMITTEES[d.unit_type], d.short)
+        for u in sorted(gz.units(day, "Hà Nội", COMMUNE_LEVEL), key=lambda u: u.code)
+        if (d := districts.get(u.district or "")) and d.unit_type in _COMMITTEES
+    ]
 
 
 def gen_article(i: int) -> str:

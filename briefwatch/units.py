@@ -103,11 +103,13 @@ _STOP_NAME = {
 _BARE_OK = re.compile(  # on lower-cased text
     r"(?:đảng ủy|đảng bộ|ubnd|ủy ban nhân dân|hđnd|ban chấp hành|bch|ban thường vụ|chi bộ|cấp ủy|mttq|công an)\s*$"
 )
+# the central blocs: central organs, no agencies of a province ("Đảng ủy Khối các cơ quan Trung ương")
+_CENTRAL_BLOC = re.compile(r"(?:Đảng ủy|Đảng bộ) [Kk]hối (?:các [Cc]ơ quan|Doanh nghiệp) Trung ương")
 _CENTRAL = re.compile(
     r"Bộ Chính trị|Ban Bí thư|Ban Chấp hành (?:Trung ương|TW)|BCH (?:Trung ương|TW)|Trung ương Đảng|Quốc hội|Chính phủ|"
     r"Thủ tướng|Ban (?:Chỉ đạo|Tuyên giáo|Tổ chức|Nội chính|Kinh tế|Dân vận|Tuyên giáo và Dân vận|Đối ngoại) "
     r"(?:Trung ương|TW)|Ủy ban Kiểm tra (?:Trung ương|TW)|Quân ủy Trung ương|Đảng ủy Công an Trung ương|Bộ trưởng|"
-    r"Bộ (?:Công an|Quốc phòng|Nội vụ)|Đảng ủy Khối (?:các cơ quan|Doanh nghiệp) Trung ương"
+    r"Bộ (?:Công an|Quốc phòng|Nội vụ)|" + _CENTRAL_BLOC.pattern
 )
 # non-territorial units (capitals matter): bloc Party committees and city departments
 _KHOI = re.compile(
@@ -132,6 +134,9 @@ _HEAD_NAMES = {
     "ĐUQS": "Đảng ủy Quân sự",
     "VKSND": "Viện kiểm sát nhân dân",
     "Viện Kiểm sát nhân dân": "Viện kiểm sát nhân dân",
+    "Viện kiểm sát nhân": "Viện kiểm sát nhân dân",  # a word dropped: "Viện kiểm sát nhân tỉnh Quảng Trị"
+    "Viện Kiểm sát nhân": "Viện kiểm sát nhân dân",
+    "Tổng công ty": "Tổng Công ty",  # one spelling per agency
 }
 _NAME_WORD = re.compile(r"\s+([^\W_][\w.&]*(?:\s*-\s*[^\W\d_]\w*)*)")
 _CONNECTOR = re.compile(
@@ -143,10 +148,7 @@ _TERRITORY = re.compile(r"\s+(tỉnh|thành phố|TP\.?|huyện|quận|thị xã
 _ABBREVIATIONS = {"DN": "Doanh nghiệp", "CQ": "Cơ quan", "CCQ": "các cơ quan", "BĐBP": "BĐBP"}
 # the second syllables of words that names write with one capital ("Trường Chính trị", "Sở Xây dựng")
 _NAME_TAIL = {"Chính": "trị", "Xây": "dựng", "Giáo": "dục", "Quân": "sự", "Y": "tế", "Nông": "nghiệp"}
-_BARE_HEAD = "\u2026"
-_CENTRAL_BLOC = re.compile(
-    r"(?:Đảng ủy|Đảng bộ) [Kk]hối (?:các [Cc]ơ quan|Doanh nghiệp) Trung ương"
-)  # marks an agency head read without a name ("Đảng bộ Trường")
+_BARE_HEAD = "\u2026"  # marks an agency head read without a name ("Đảng bộ Trường")
 _TYPE_BEFORE = re.compile(
     r"(?:xã|phường|thị trấn|huyện|quận|thị xã|tỉnh|thành phố|thôn|tổ dân phố)\s+$", re.I
 )
@@ -195,11 +197,8 @@ def _agency_at(text: str, a: int, gz: Gazetteer) -> tuple[str, int] | None:
     party = m.start(1) > a or head == "ĐUQS"
     if head in ("Quân sự", "Khối", "khối", "trường") and not party:
         return None
-    if head.startswith("Viện"):  # "Viện Kiểm sát nhân dân", and its typo "Viện kiểm sát nhân tỉnh"
-        head = "Viện kiểm sát nhân dân"
-    if head == "Tổng công ty":  # one spelling per agency
-        head = "Tổng Công ty"
-    words: list[str] = [_HEAD_NAMES.get(head, head[0].upper() + head[1:])]
+    head = _HEAD_NAMES.get(head, head)
+    words: list[str] = [head[0].upper() + head[1:]]
     pos = m.end()
     named = False
     territory = False
@@ -714,3 +713,8 @@ def _resolve_bare(
 
 def central_organ_before(text: str, start: int, end: int) -> bool:
     return bool(_CENTRAL.search(text, start, end))
+
+
+def is_central_organ(name: str) -> bool:
+    """Whether ``name`` begins with a central organ's name ("Bộ Chính trị", "Ban Tuyên giáo Trung ương")."""
+    return bool(_CENTRAL.match(name))
