@@ -95,6 +95,7 @@ _ALIASES = {
     "thừa thiên - huế": "Huế",
     "thừa thiên-huế": "Huế",
 }
+PROVINCE_ALIASES = _ALIASES  # for other readers of names (site hosts)
 _LEGACY_FULL = {"Huế": "Thừa Thiên Huế"}
 # common misspellings of official names: "Đăk Nông" is "Đắk Nông", "Đắc Lắc" is "Đắk Lắk"
 _SPELLING = (

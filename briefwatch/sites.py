@@ -12,7 +12,7 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from briefwatch.gazetteer import COMMUNE_LEVEL, DISTRICT_LEVEL, REFORM, Gazetteer
+from briefwatch.gazetteer import COMMUNE_LEVEL, DISTRICT_LEVEL, PROVINCE_ALIASES, REFORM, Gazetteer
 from briefwatch.text import strip_marks
 
 _SLUG_TYPES = {
@@ -88,13 +88,9 @@ def _country_index(gz: Gazetteer) -> dict[tuple[str, str], list]:
     idx: dict[tuple[str, str], list] = {}
     for u in gz.all:
         idx.setdefault((_level(u, "province"), _ascii(u.short)), []).append(u)
-    for alias, prov in (
-        ("hue", "Huế"),
-        ("thuathienhue", "Huế"),
-        ("tphcm", "Hồ Chí Minh"),
-        ("hochiminhcity", "Hồ Chí Minh"),
-    ):
-        idx.setdefault(("province", alias), []).extend(
+    # the gazetteer's press names of cities ("tphcm", "thuathienhue"), and one English host name
+    for alias, prov in [*PROVINCE_ALIASES.items(), ("hochiminhcity", "Hồ Chí Minh")]:
+        idx.setdefault(("province", _ascii(alias)), []).extend(
             u for u in gz.all if u.short == prov and u.district is None
         )
     return idx
