@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 import sqlite_utils
 
-from alerts.directives import load_directives
+from alerts.directives import label, load_directives
 from alerts.rules import Recipient, Rules
 
 _NO_DISTRICT = "(city / province level)"
@@ -33,7 +33,9 @@ class Digest:
 
 
 def digest_key(as_of: dt.date, notes: list[dict]) -> str:
-    ids = sorted(f"{n['rule']}|{n['document']}|{n['unit_id']}|{n['kind']}" for n in notes)
+    ids = sorted(
+        f"{n['rule']}|{n.get('document_id', n['document'])}|{n['unit_id']}|{n['kind']}" for n in notes
+    )
     return f"digest:{as_of.isoformat()}:" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
 
 
@@ -51,7 +53,9 @@ def _evidence(db: sqlite_utils.Database, event_ids: set[int]) -> dict[int, list[
     return out
 
 
-def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, notes: list[dict]) -> dict:
+def _section(
+    db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, doc_id: int, notes: list[dict]
+) -> dict:
     from alerts.evaluate import recipient_wants
 
     rows = [
@@ -74,8 +78,8 @@ def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, not
         )
         for r in db.execute(
             "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued FROM alert_states "
-            "WHERE rule = ? AND document = ? ORDER BY district, unit",
-            [rule, code],
+            "WHERE rule = ? AND document_id = ? ORDER BY district, unit",
+            [rule, doc_id],
         )
     ]
     rows = [r for r in rows if recipient_wants(rc, r)]
@@ -85,6 +89,7 @@ def _section(db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, not
     return {
         "rule": rule,
         "code": code,
+        "doc_id": doc_id,
         "rows": rows,
         "count": count,
         "notes": {(n["unit"], n["district"]): n for n in notes},
@@ -99,17 +104,17 @@ def build_digest(
     as_of: dt.date,
 ) -> Digest:
     """The digest for one recipient from this evaluation's notifications (``notes``, already in scope)."""
-    by_doc: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for n in notes:
-        by_doc[(n["document"], n["rule"])].append(n)
-    docs = {d.code: d for d in load_directives(db)}
+    by_doc: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
+    for n in notes:  # a document is named with its issuer: two issuers may number the same code
+        by_doc[(label(n["document"], n.get("issuer_unit")), n["rule"], n["document_id"])].append(n)
+    docs = {d.id: d for d in load_directives(db)}
     # the documents with the most news first; beyond MAX_SECTIONS, one summary line each
     order = sorted(by_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
-    sections = [_section(db, rc, rule, code, ns) for (code, rule), ns in detailed]
+    sections = [_section(db, rc, rule, code, doc_id, ns) for (code, rule, doc_id), ns in detailed]
     rest = [
         (code, rule, _note_counts(ns))
-        for (code, rule), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
+        for (code, rule, _doc_id), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
     ]
     ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
     kinds = defaultdict(int)
@@ -124,7 +129,7 @@ def build_digest(
         parts.append(f"{kinds['late']} late report{'s' if kinds['late'] > 1 else ''}")
     if kinds["unmonitored"]:
         parts.append(f"{kinds['unmonitored']} not monitored")
-    codes = ", ".join(sorted({c for c, _r in by_doc}))
+    codes = ", ".join(sorted({c for c, _r, _d in by_doc}))
     subject = f"briefwatch {as_of.isoformat()} · {rc.scope.describe()}: {codes}: {', '.join(parts)}"
     if len(subject) > 180:
         subject = subject[:177] + "..."
@@ -233,7 +238,7 @@ def _render(
         f"<p>Briefing status on {e(as_of.isoformat())} for {e(rc.scope.describe())}.</p>",
     ]
     for s in sections:
-        d = docs.get(s["code"])
+        d = docs.get(s["doc_id"])
         title = d.title if d and d.title else ""
         issuer = d.issuer if d and d.issuer else ""
         due = s["rows"][0]["due_date"] if s["rows"] else ""

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from alerts import immediate
 from alerts.directives import load_directives, watched_by
-from alerts.keys import district_key, partial_of, text_key
+from alerts.keys import district_key, text_key
 from alerts.rules import Recipient, Rules, Scope
 
 log = logging.getLogger(__name__)
@@ -268,31 +268,34 @@ _TEMP = """
 DROP TABLE IF EXISTS temp._units; DROP TABLE IF EXISTS temp._era_units; DROP TABLE IF EXISTS temp._rule_units;
 DROP TABLE IF EXISTS temp._rule_docs; DROP TABLE IF EXISTS temp._docmatch; DROP TABLE IF EXISTS temp._emap;
 CREATE TEMP TABLE _units (uid INTEGER PRIMARY KEY, unit_id TEXT, name TEXT, unit_type TEXT, district TEXT,
-    province TEXT, name_key TEXT, parent_uid INTEGER, cover TEXT, ukey TEXT);
+    province TEXT, name_key TEXT, parent_uid INTEGER, cover TEXT, ukey TEXT, province_key TEXT, own_dk TEXT);
 CREATE TEMP TABLE _era_units (era INTEGER, uid INTEGER, PRIMARY KEY (era, uid)) WITHOUT ROWID;
 CREATE TEMP TABLE _rule_units (rule TEXT, uid INTEGER, PRIMARY KEY (rule, uid)) WITHOUT ROWID;
-CREATE TEMP TABLE _rule_docs (rule TEXT, code TEXT, issued TEXT, due TEXT, era INTEGER, covers INTEGER,
-    remind INTEGER, PRIMARY KEY (rule, code));
-CREATE TEMP TABLE _docmatch (ev_code TEXT, doc TEXT, issued TEXT, PRIMARY KEY (ev_code, doc)) WITHOUT ROWID;
+CREATE TEMP TABLE _rule_docs (rule TEXT, doc INTEGER, code TEXT, issuer_unit TEXT, issued TEXT, due TEXT,
+    era INTEGER, covers INTEGER, remind INTEGER, area_p TEXT, area_d TEXT, PRIMARY KEY (rule, doc));
+CREATE TEMP TABLE _docmatch (ev_doc INTEGER, doc INTEGER, issued TEXT, PRIMARY KEY (ev_doc, doc)) WITHOUT ROWID;
 CREATE TEMP TABLE _emap (unit TEXT, district TEXT, province TEXT, uid INTEGER, PRIMARY KEY (unit, district, province, uid));
 DROP TABLE IF EXISTS temp._docinc; DROP TABLE IF EXISTS temp._dirty_ev;
-CREATE TEMP TABLE _docinc (ev_code TEXT, doc TEXT, issued TEXT, PRIMARY KEY (ev_code, doc)) WITHOUT ROWID;
-CREATE TEMP TABLE _dirty_ev (event_id INTEGER, code TEXT, PRIMARY KEY (event_id, code)) WITHOUT ROWID;
+CREATE TEMP TABLE _docinc (ev_doc INTEGER, doc INTEGER, issued TEXT, PRIMARY KEY (ev_doc, doc)) WITHOUT ROWID;
+CREATE TEMP TABLE _dirty_ev (event_id INTEGER, document_id INTEGER, PRIMARY KEY (event_id, document_id)) WITHOUT ROWID;
+DROP TABLE IF EXISTS temp._watched;
+CREATE TEMP TABLE _watched (doc INTEGER PRIMARY KEY, issued TEXT, inc INTEGER);
 """
 
 # the first briefing per (watched document, unit) among some event rows: an undated event takes its earliest
-# article's publish date. {source} picks the (event, code) rows, {match} maps their codes to watched documents.
+# article's publish date. {source} picks the (event, document) rows, {match} maps their documents to watched
+# ones (document_matches: itself, partial codes, unresolved mentions of the code).
 _BRIEF_TEMPLATE = """
 INSERT INTO alert_briefs (document, ukey, bdate, event_id)
 SELECT dm.doc, u.ukey, MIN(x.d), x.event_id
 FROM (
-    SELECT src.event_id, src.code, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
+    SELECT src.event_id, src.document_id, e.unit, COALESCE(e.district, '') AS district, COALESCE(e.province, '') AS province,
            substr(COALESCE(e.date, (SELECT MIN(a.published) FROM event_evidence ev JOIN articles a ON a.id = ev.article_id
                                     WHERE ev.event_id = e.id)), 1, 10) AS d
     FROM {source} src JOIN events e ON e.id = src.event_id
     {where}
 ) x
-JOIN {match} dm ON dm.ev_code = x.code
+JOIN {match} dm ON dm.ev_doc = x.document_id
 JOIN _emap em ON em.unit = x.unit AND em.district = x.district AND em.province = x.province
 JOIN _units u ON u.uid = em.uid
 WHERE x.d >= dm.issued
@@ -301,7 +304,9 @@ GROUP BY dm.doc, u.ukey
 
 # recompute the first briefing per (watched document, unit) for the documents in _docmatch
 _BRIEF = _BRIEF_TEMPLATE.format(
-    source="event_documents", where="WHERE src.code IN (SELECT ev_code FROM _docmatch)", match="_docmatch"
+    source="event_documents",
+    where="WHERE src.document_id IN (SELECT ev_doc FROM _docmatch)",
+    match="_docmatch",
 )
 
 # merge newly added (event, code) pairs into the cache of documents that are otherwise up to date
@@ -319,29 +324,30 @@ WHERE e.id IN (SELECT event_id FROM _dirty_ev)
 
 _EVENT_STRINGS = """
 SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM events e
-WHERE e.id IN (SELECT event_id FROM event_documents WHERE code IN (SELECT ev_code FROM _docmatch))
+WHERE e.id IN (SELECT event_id FROM event_documents WHERE document_id IN (SELECT ev_doc FROM _docmatch))
 """
 
 _ROWS = """
-SELECT rd.rule, rd.code, u.unit_id, u.name, u.unit_type, u.district, u.province, u.name_key, rd.issued, rd.due,
-       rd.remind, u.cover, x.bdate, x.event_id,
+SELECT rd.rule, rd.doc, rd.code, rd.issuer_unit, u.unit_id, u.name, u.unit_type, u.district, u.province,
+       u.name_key, rd.issued, rd.due, rd.remind, u.cover, x.bdate, x.event_id,
        s.state, s.briefed_on, s.event_id, s.first_alerted_at, s.last_notified_at, s.resolved_at,
        s.silenced_until, s.silence_reason
 FROM (
-    SELECT rd.rule, rd.code, eu.uid,
+    SELECT rd.rule, rd.doc, eu.uid,
            CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.bdate ELSE b.bdate END AS bdate,
            CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.event_id ELSE b.event_id END AS event_id
     FROM _rule_docs rd
     JOIN _era_units eu ON eu.era = rd.era
     JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid
-    JOIN _units u0 ON u0.uid = eu.uid
-    LEFT JOIN alert_briefs b ON b.document = rd.code AND b.ukey = u0.ukey AND b.bdate <= :as_of
+    JOIN _units u0 ON u0.uid = eu.uid AND (rd.area_p = '' OR u0.province_key = rd.area_p)
+        AND (rd.area_d = '' OR u0.own_dk = rd.area_d)
+    LEFT JOIN alert_briefs b ON b.document = rd.doc AND b.ukey = u0.ukey AND b.bdate <= :as_of
     LEFT JOIN _units p0 ON rd.covers = 1 AND p0.uid = u0.parent_uid
-    LEFT JOIN alert_briefs pb ON pb.document = rd.code AND pb.ukey = p0.ukey AND pb.bdate <= :as_of
+    LEFT JOIN alert_briefs pb ON pb.document = rd.doc AND pb.ukey = p0.ukey AND pb.bdate <= :as_of
 ) x
-JOIN _rule_docs rd ON rd.rule = x.rule AND rd.code = x.code
+JOIN _rule_docs rd ON rd.rule = x.rule AND rd.doc = x.doc
 JOIN _units u ON u.uid = x.uid
-LEFT JOIN alert_states s ON s.rule = x.rule AND s.document = x.code AND s.unit_id = u.unit_id
+LEFT JOIN alert_states s ON s.rule = x.rule AND s.document_id = x.doc AND s.unit_id = u.unit_id
 """
 
 # rows whose stored state next_state() would keep as is (a superset check is not needed: this is exact)
@@ -371,21 +377,21 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     _executescript(db, _TEMP)
     stats = {"documents_watched": 0, "documents_undated": 0, "events_ambiguous": 0}
     directives = load_directives(db)
-    rule_docs: list[tuple] = []  # (rule, code, issued)
-    undated: set[str] = set()
+    rule_docs: list[tuple] = []  # (rule, directive, issued)
+    undated: set[int] = set()
     for r in rules.rules:
         for d in directives:
             if watched_by(r, d):
                 if d.issued is None:
-                    undated.add(d.code)
+                    undated.add(d.id)
                 elif d.issued <= as_of:
-                    rule_docs.append((r, d.code, d.issued))
+                    rule_docs.append((r, d, d.issued))
     stats["documents_undated"] = len(undated)
-    stats["documents_watched"] = len({c for _r, c, _i in rule_docs})
+    stats["documents_watched"] = len({d.id for _r, d, _i in rule_docs})
     units, vclasses = _load_units({r.units.province for r in rules.rules}, gazetteer)
     _coverage(db, units, as_of.isoformat(), rules.settings.source_failing_runs)
     db.conn.executemany(
-        "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 u.uid,
@@ -398,6 +404,8 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
                 u.parent_uid,
                 u.cover,
                 u.ukey,
+                text_key(u.province),
+                district_key(u.name) if u.unit_type in DISTRICT_LEVEL else u.district_key,
             )
             for u in units
         ],
@@ -405,22 +413,27 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     db.execute("CREATE INDEX temp._units_ukey ON _units(ukey)")
     eras: dict[tuple, int] = {}
     rd_rows = []
-    for r, code, issued in rule_docs:
+    for r, d, issued in rule_docs:
         valid = tuple(i for i, vc in enumerate(vclasses) if _valid(vc, issued))
         era = eras.setdefault(valid, len(eras))
         due = issued + dt.timedelta(days=r.deadline_days)
+        area_p, area_d = _issuer_area(d.issuer_unit, gazetteer)
         rd_rows.append(
             (
                 r.name,
-                code,
+                d.id,
+                d.code,
+                d.issuer_unit,
                 issued.isoformat(),
                 due.isoformat(),
                 era,
                 int(r.district_conference_covers_communes),
                 r.remind_every_days,
+                area_p,
+                area_d,
             )
         )
-    db.conn.executemany("INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?)", rd_rows)
+    db.conn.executemany("INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?,?,?,?,?)", rd_rows)
     db.conn.executemany(
         "INSERT INTO _era_units VALUES (?, ?)",
         [(era, u.uid) for valid, era in eras.items() for u in units if u.vclass in valid],
@@ -447,48 +460,71 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     return stats
 
 
+def _issuer_area(issuer_unit: str | None, gazetteer: Any) -> tuple[str, str]:
+    """Keys of the area whose units a document binds: the issuer's province and district ('' when any)."""
+    from briefwatch.issuers import issuer_area
+
+    prov, district = issuer_area(issuer_unit, gazetteer) if issuer_unit else (None, None)
+    return (text_key(prov) if prov else ""), (district_key(district) if district else "")
+
+
+def _documents_hit(db: sqlite_utils.Database, members: set[int]) -> set[int]:
+    """The documents for which a mention of one of ``members`` counts (document_matches)."""
+    out: set[int] = set()
+    ids = sorted(members)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        out.update(
+            d
+            for (d,) in db.execute(
+                f"SELECT DISTINCT document FROM document_matches WHERE member IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return out | members
+
+
 def _refresh_briefs(
     db: sqlite_utils.Database, units: list[_Unit], rule_docs: list[tuple], stats: dict
 ) -> int:
     """Bring alert_briefs up to date for the watched documents; return how many were recomputed.
 
     A document is recomputed when it is not cached yet, its issue date or the units changed, or an event
-    with one of its codes (full or partial) was edited or deleted since the last evaluation; events only
-    added are merged into the cache (the first briefing can only get earlier).
+    with a mention that counts for it (itself, a partial code, an unresolved mention) was edited or deleted
+    since the last evaluation; events only added are merged into the cache (the first briefing can only get
+    earlier).
     """
-    watched = {code: issued.isoformat() for _r, code, issued in rule_docs}
+    watched = {d.id: issued.isoformat() for _r, d, issued in rule_docs}
     sig = hashlib.sha256(
         "\n".join(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units).encode()
     ).hexdigest()[:16]
     cached = {
         d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")
     }
-    dirty = db.execute("SELECT event_id, code, op FROM alert_dirty").fetchall()
-    added = {c for _e, c, op in dirty if op == "add"}
-    deleted = {c for _e, c, op in dirty if op == "del"}
-
-    def hit(d: str, codes: set[str]) -> bool:
-        return d in codes or partial_of(d) in codes
-
-    stale = {d for d in cached if hit(d, deleted)}
+    dirty = db.execute("SELECT event_id, document_id, op FROM alert_dirty").fetchall()
+    hit_add = _documents_hit(db, {d for _e, d, op in dirty if op == "add"})
+    hit_del = _documents_hit(db, {d for _e, d, op in dirty if op == "del"})
+    stale = {d for d in cached if d in hit_del}
     redo = {d for d, i in watched.items() if d in stale or cached.get(d) != (i, sig)}
-    incr = {d for d in watched if d not in redo and hit(d, added)}
-    drop = sorted(stale | redo | {d for d in set(cached) - set(watched) if hit(d, added)})
+    incr = {d for d in watched if d not in redo and d in hit_add}
+    drop = sorted(stale | redo | {d for d in set(cached) - set(watched) if d in hit_add})
     for i in range(0, len(drop), 500):
         chunk = drop[i : i + 500]
         marks = ",".join("?" * len(chunk))
         db.execute(f"DELETE FROM alert_briefs WHERE document IN ({marks})", chunk)
         db.execute(f"DELETE FROM alert_brief_docs WHERE document IN ({marks})", chunk)
     db.execute("DELETE FROM alert_dirty")
+    db.conn.executemany(
+        "INSERT INTO _watched VALUES (?, ?, ?)",
+        [(d, watched[d], int(d in incr)) for d in sorted(redo | incr)],
+    )
     if incr:
-        inc = set()
-        for code in incr:
-            inc.add((code, code, watched[code]))
-            if p := partial_of(code):
-                inc.add((p, code, watched[code]))
-        db.conn.executemany("INSERT INTO _docinc VALUES (?,?,?)", sorted(inc))
+        db.execute(
+            "INSERT INTO _docinc SELECT m.member, w.doc, w.issued FROM _watched w "
+            "JOIN document_matches m ON m.document = w.doc WHERE w.inc = 1"
+        )
         db.conn.executemany(
-            "INSERT OR IGNORE INTO _dirty_ev VALUES (?, ?)", [(e, c) for e, c, op in dirty if op == "add"]
+            "INSERT OR IGNORE INTO _dirty_ev VALUES (?, ?)", [(e, d) for e, d, op in dirty if op == "add"]
         )
         emap, _amb = _map_events(db, units, _EVENT_STRINGS_ADD)
         db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
@@ -496,12 +532,10 @@ def _refresh_briefs(
         stats["_merged"] = len(incr)
     if not redo:
         return 0
-    dm = set()
-    for code in redo:
-        dm.add((code, code, watched[code]))
-        if p := partial_of(code):
-            dm.add((p, code, watched[code]))
-    db.conn.executemany("INSERT INTO _docmatch VALUES (?,?,?)", sorted(dm))
+    db.execute(
+        "INSERT INTO _docmatch SELECT m.member, w.doc, w.issued FROM _watched w "
+        "JOIN document_matches m ON m.document = w.doc WHERE w.inc = 0"
+    )
     emap, stats["events_ambiguous"] = _map_events(db, units, _EVENT_STRINGS)
     db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
     db.execute(_BRIEF)
@@ -570,16 +604,19 @@ def evaluate(
         changes, notes = _transitions(db.execute(sql, {"as_of": a}), a)
         summary["triples"] = db.execute(
             "SELECT COUNT(*) FROM _rule_docs rd JOIN _era_units eu ON eu.era = rd.era "
-            "JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid"
+            "JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid JOIN _units u0 ON u0.uid = eu.uid "
+            "AND (rd.area_p = '' OR u0.province_key = rd.area_p) AND (rd.area_d = '' OR u0.own_dk = rd.area_d)"
         ).fetchone()[0]
         db.conn.executemany(
-            """INSERT INTO alert_states (rule, document, unit_id, unit, unit_type, district, province, unit_key, state,
+            """INSERT INTO alert_states (rule, document_id, document, issuer_unit, unit_id, unit, unit_type, district,
+                   province, unit_key, state,
                    issued, due_date, briefed_on, event_id, first_alerted_at, last_notified_at, resolved_at,
                    silenced_until, silence_reason, updated_at)
-               VALUES (:rule, :document, :unit_id, :unit, :unit_type, :district, :province, :unit_key, :state,
+               VALUES (:rule, :document_id, :document, :issuer_unit, :unit_id, :unit, :unit_type, :district, :province, :unit_key, :state,
                    :issued, :due_date, :briefed_on, :event_id, :first_alerted_at, :last_notified_at, :resolved_at,
                    :silenced_until, :silence_reason, :updated_at)
-               ON CONFLICT (rule, document, unit_id) DO UPDATE SET unit = excluded.unit,
+               ON CONFLICT (rule, document_id, unit_id) DO UPDATE SET unit = excluded.unit,
+                   document = excluded.document, issuer_unit = excluded.issuer_unit,
                    unit_type = excluded.unit_type, district = excluded.district, province = excluded.province,
                    unit_key = excluded.unit_key, state = excluded.state, issued = excluded.issued,
                    due_date = excluded.due_date, briefed_on = excluded.briefed_on, event_id = excluded.event_id,
@@ -590,7 +627,7 @@ def evaluate(
         )
         removed = db.execute(
             "DELETE FROM alert_states WHERE NOT EXISTS (SELECT 1 FROM _rule_docs rd "
-            "WHERE rd.rule = alert_states.rule AND rd.code = alert_states.document)"
+            "WHERE rd.rule = alert_states.rule AND rd.doc = alert_states.document_id)"
         ).rowcount
         summary.update(changed=len(changes), removed=removed)
         kinds: dict[str, int] = defaultdict(int)
@@ -634,7 +671,9 @@ def _transitions(rows: Iterable[tuple], as_of: str) -> tuple[list[dict], list[di
     for r in rows:
         (
             rule,
+            doc,
             code,
+            issuer_unit,
             unit_id,
             name,
             unit_type,
@@ -647,15 +686,17 @@ def _transitions(rows: Iterable[tuple], as_of: str) -> tuple[list[dict], list[di
             cover,
             bdate,
             ev,
-        ) = r[:14]
-        prev = dict(zip(_FIELDS, r[14:], strict=True)) if r[14] else None
+        ) = r[:16]
+        prev = dict(zip(_FIELDS, r[16:], strict=True)) if r[16] else None
         bdate = bdate[:10] if bdate else None
         new, kind = next_state(prev, Facts(as_of, due, bdate, ev, cover, remind))
         if prev is not None and all(prev.get(k) == new.get(k) for k in _FIELDS):
             continue
         row = {
             "rule": rule,
+            "document_id": doc,
             "document": code,
+            "issuer_unit": issuer_unit,
             "unit_id": unit_id,
             "unit": name,
             "unit_type": unit_type,
@@ -682,6 +723,7 @@ def silence(
     db: sqlite_utils.Database,
     *,
     document: str,
+    issuer_unit: str | None = None,
     unit: str | None = None,
     district: str | None = None,
     rule: str | None = None,
@@ -694,8 +736,8 @@ def silence(
         raise ValueError("a reason is required")
     ts = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     rows = db.execute(
-        "SELECT rule, document, unit_id, unit, district FROM alert_states WHERE document = ? AND state NOT IN ('resolved', 'briefed')"
-        + (" AND rule = ?" if rule else ""),
+        "SELECT rule, document_id, unit_id, unit, district, issuer_unit FROM alert_states "
+        "WHERE document = ? AND state NOT IN ('resolved', 'briefed')" + (" AND rule = ?" if rule else ""),
         [document] + ([rule] if rule else []),
     ).fetchall()
     hit = [
@@ -703,11 +745,15 @@ def silence(
         for r in rows
         if (not unit or text_key(unit) == text_key(r[3]))
         and (not district or district_key(district) == district_key(r[4]) or not r[4])
+        and (not issuer_unit or text_key(issuer_unit) == text_key(r[5]))
     ]
+    if not issuer_unit and len({r[1] for r in hit}) > 1:
+        names = ", ".join(sorted({r[5] or "(issuer unresolved)" for r in hit}))
+        raise ValueError(f"{document} is numbered by several issuers ({names}): give the issuer unit")
     with immediate(db):
         db.conn.executemany(
             "UPDATE alert_states SET state = 'silenced', silenced_until = ?, silence_reason = ?, updated_at = ? "
-            "WHERE rule = ? AND document = ? AND unit_id = ?",
+            "WHERE rule = ? AND document_id = ? AND unit_id = ?",
             [(until.isoformat() if until else None, reason.strip(), ts, r[0], r[1], r[2]) for r in hit],
         )
     return len(hit)

@@ -70,6 +70,9 @@ class DocumentFilter:
     issued_after: dt.date | None = None  # on or after
     issued_before: dt.date | None = None  # on or before
     codes: tuple[str, ...] = ()  # explicit list (upper case)
+    issuer_units: tuple[
+        str, ...
+    ] = ()  # issuing bodies (documents.issuer_unit): thành phố Hà Nội, quận Cầu Giấy
 
 
 @dataclass(frozen=True)
@@ -202,11 +205,13 @@ def _rule(v: Any, where: str) -> Rule:
     if not isinstance(name, str) or not _NAME.match(name):
         raise _Bad(f"{where}.name: letters, digits, '-', '_', '.' only, got {name!r}")
     dd = _keys(
-        d["documents"], f"{where}.documents", {"issuer", "types", "issued_after", "issued_before", "codes"}
+        d["documents"],
+        f"{where}.documents",
+        {"issuer", "issuer_unit", "types", "issued_after", "issued_before", "codes"},
     )
     if not dd:
         raise _Bad(
-            f"{where}.documents: give at least one of issuer, types, issued_after, issued_before, codes"
+            f"{where}.documents: give at least one of issuer, issuer_unit, types, issued_after, issued_before, codes"
         )
     docs = DocumentFilter(
         issuers=tuple(
@@ -218,6 +223,7 @@ def _rule(v: Any, where: str) -> Rule:
         codes=tuple(
             x.upper().replace(" ", "") for x in _str_list(dd.get("codes"), f"{where}.documents.codes")
         ),
+        issuer_units=_str_list(dd.get("issuer_unit"), f"{where}.documents.issuer_unit"),
     )
     ud = _keys(d["units"], f"{where}.units", {"levels", "province", "districts"}, {"levels"})
     levels = _str_list(ud.get("levels"), f"{where}.units.levels")

@@ -31,6 +31,9 @@ ISSUERS = ["TU", "QU", "HU", "DU", "TW", "UBND", "BCĐ", "BTG", "BDV", "UBKT"]
 LEVELS = "[xa, phuong, thi_tran, quan, huyen, thi_xa, thanh_pho_tw]"
 
 
+CITY = ("thành phố Hà Nội", "thành phố hà nội", "Hà Nội")
+
+
 def rules_yaml(all_docs: bool) -> str:
     out = ["settings: {source_failing_runs: 2}", "recipients:"]
     out.append("  - {email: city@example.org, scope: {all: true}}")
@@ -76,12 +79,18 @@ def generate(path: Path, n_events: int, seed: int = 4) -> None:
         code = f"{n + 1}-{rnd.choice(['CT', 'NQ', 'KL', 'KH'])}/{ISSUERS[n % 10]}"
         issued = base + dt.timedelta(days=rnd.randrange(0, 600))
         docs.append((code, issued))
+    # city documents (TU) are the city's; the others' issuer is left unresolved, as the engine leaves some
     c.executemany(
-        "INSERT INTO documents (code, type, issued, subject) VALUES (?, 'chi_thi', ?, 'benchmark')",
-        [(code, issued.isoformat()) for code, issued in docs],
+        "INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, year, type, issued, subject) "
+        "VALUES (?, ?, ?, ?, ?, 'chi_thi', ?, 'benchmark')",
+        [
+            (code, *(CITY if code.endswith("/TU") else (None, "", None)), issued.year, issued.isoformat())
+            for code, issued in docs
+        ],
     )
     partials = {f"{code.split('/')[0]}" for code, _ in docs[:100]}
-    c.executemany("INSERT OR IGNORE INTO documents (code) VALUES (?)", [(p,) for p in partials])
+    c.executemany("INSERT INTO documents (code, issuer_key) VALUES (?, '')", [(p,) for p in sorted(partials)])
+    doc_id = dict(c.execute("SELECT code, id FROM documents"))
     n_articles = n_events // 5
     c.executemany(
         "INSERT INTO articles (id, url, source, published, fetched_at) VALUES (?, ?, 'portal-0', ?, '2025-01-01')",
@@ -112,7 +121,10 @@ def generate(path: Path, n_events: int, seed: int = 4) -> None:
                 if b != a:
                     yield (i, b.split("/")[0] if i % 7 == 0 and b.split("/")[0] in partials else b)
 
-    c.executemany("INSERT OR IGNORE INTO event_documents (event_id, code) VALUES (?, ?)", links())
+    c.executemany(
+        "INSERT OR IGNORE INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+        ((i, doc_id[code], code) for i, code in links()),
+    )
     c.executemany(
         "INSERT INTO event_evidence (event_id, article_id) VALUES (?, ?)",
         ((i, 1 + i % n_articles) for i in range(1, n_events + 1)),
@@ -125,7 +137,7 @@ def generate(path: Path, n_events: int, seed: int = 4) -> None:
 def _add_events(db, n: int, seed: int = 9) -> None:
     rnd = random.Random(seed)
     units = load_gazetteer().units(on=dt.date(2024, 1, 1), province="Hà Nội")
-    codes = [c for (c,) in db.execute("SELECT code FROM documents WHERE code LIKE '%/%'")]
+    codes = db.execute("SELECT id, code FROM documents WHERE code LIKE '%/%'").fetchall()
     top = db.execute("SELECT MAX(id) FROM events").fetchone()[0]
     with db.conn:
         db.execute("BEGIN")
@@ -136,7 +148,10 @@ def _add_events(db, n: int, seed: int = 9) -> None:
                 "VALUES (?, ?, ?, ?, ?, 'Hà Nội', 'quan_triet', '2025-03-02', '2025-03-02')",
                 [i, f"new{i}", u.name, u.unit_type, u.district],
             )
-            db.execute("INSERT INTO event_documents (event_id, code) VALUES (?, ?)", [i, rnd.choice(codes)])
+            db.execute(
+                "INSERT INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+                [i, *rnd.choice(codes)],
+            )
 
 
 def main() -> None:

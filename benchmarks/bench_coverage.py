@@ -58,13 +58,22 @@ def build(path: Path, n_events: int, seed: int = 7) -> None:
     units = real_units()
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO documents (code, type, issuer, issued, first_seen) VALUES (?, 'chi_thi', 'Thành ủy', ?, ?)",
+        "INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, type, issuer, issued, first_seen) "
+        "VALUES (?, ?, ?, ?, 'chi_thi', 'Thành ủy', ?, ?)",
         [
-            (f"{i}-CT/TU", (dt.date(2020, 1, 1) + dt.timedelta(days=i)).isoformat(), "2020-01-01T00:00:00")
+            (
+                f"{i}-CT/TU",
+                "thành phố Hà Nội",
+                "thành phố hà nội",
+                "Hà Nội",
+                (dt.date(2020, 1, 1) + dt.timedelta(days=i)).isoformat(),
+                "2020-01-01T00:00:00",
+            )
             for i in range(1, N_DOCS + 1)
         ]
-        + [("24-CT", None, "2020-01-01T00:00:00")],
+        + [("24-CT", None, "", None, None, "2020-01-01T00:00:00")],
     )
+    doc_id = dict(conn.execute("SELECT code, id FROM documents"))
     n_articles = max(1, n_events // 4)
     conn.executemany(
         "INSERT INTO articles (id, url, source, title, published, text, fetched_at) VALUES (?, ?, 'bench', ?, ?, ?, ?)",
@@ -105,7 +114,10 @@ def build(path: Path, n_events: int, seed: int = 7) -> None:
             if rnd.random() < 0.3:
                 yield (e, f"{rnd.randrange(2, N_DOCS + 1)}-CT/TU")
 
-    conn.executemany("INSERT OR IGNORE INTO event_documents (event_id, code) VALUES (?, ?)", event_docs())
+    conn.executemany(
+        "INSERT OR IGNORE INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+        ((e, doc_id[c], c) for e, c in event_docs()),
+    )
     conn.executemany(
         "INSERT INTO event_evidence (event_id, article_id) VALUES (?, ?)",
         ((e, (e - 1) // 4 + 1) for e in range(1, n_events + 1)),
@@ -148,13 +160,15 @@ def main(argv: list[str] | None = None) -> int:
             ("typical directive", TYPICAL),
             ("partial code", "24-CT"),
         ):
+            did = conn.execute("SELECT id FROM documents WHERE code = ?", [code]).fetchone()[0]
             evs = conn.execute(
-                "SELECT COUNT(*) FROM document_matches m JOIN event_documents ed ON ed.code = m.code WHERE m.document = ?",
-                [code],
+                "SELECT COUNT(*) FROM document_matches m JOIN event_documents ed ON ed.document_id = m.member "
+                "WHERE m.document = ?",
+                [did],
             ).fetchone()[0]
             med, worst, rows = timed(
-                lambda code=code: conn.execute(
-                    "SELECT * FROM coverage WHERE document = ?", [code]
+                lambda did=did: conn.execute(
+                    "SELECT * FROM coverage WHERE document_id = ?", [did]
                 ).fetchall(),
                 args.repeat,
             )

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from briefwatch.docs import Document
+from briefwatch.gazetteer import Gazetteer
 from briefwatch.reading import Article
+from briefwatch.text import key
 from briefwatch.units import find_mentions, is_central_organ, resolve
 
 CENTRAL = "trung ương"
@@ -23,6 +25,8 @@ _CENTRAL_SUFFIX = re.compile(r"^(?:[A-ZĐ]*TW\d*|TTg|CP|QH\d*|UBTVQH\d*)$")
 _PROVINCE_SUFFIX = ("TU",)
 _DISTRICT_SUFFIX = ("QU", "HU", "ThU", "THU", "TX")
 _COMMUNE_SUFFIX = ("ĐU",)
+# a district committee's code with the district's initials: 01-CTr/QUTH (Quận ủy Tây Hồ), 12-NQ/HUML
+_DISTRICT_INITIALS = re.compile(r"^(?:QU|HU)[A-ZĐ]{1,3}$")
 _DISTRICT_TYPES = ("quan", "huyen", "thi_xa", "thanh_pho_thuoc_tinh")
 _PROVINCE_TYPES = ("tinh", "thanh_pho_tw")
 _PARTY_PREFIX = re.compile(
@@ -106,8 +110,50 @@ def issuer_unit(doc: Document, art: Article) -> str | None:
         return got[0]
     if suffix in _PROVINCE_SUFFIX:
         return _province(art)
-    if suffix in _DISTRICT_SUFFIX:
+    if suffix in _DISTRICT_SUFFIX or _DISTRICT_INITIALS.match(suffix):
         return _district(art)
     if suffix in _COMMUNE_SUFFIX and art.ctx.home_unit is not None:
         return art.ctx.home_unit.name
     return None
+
+
+_TYPE_WORD = re.compile(r"^(thành phố|tỉnh|quận|huyện|thị xã|xã|phường|thị trấn|đặc khu)\s+(.+)$", re.I)
+_LEVEL_TYPES = {
+    "thành phố": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
+    "tỉnh": ("tinh",),
+    "quận": ("quan",),
+    "huyện": ("huyen",),
+    "thị xã": ("thi_xa",),
+    "xã": ("xa",),
+    "phường": ("phuong",),
+    "thị trấn": ("thi_tran",),
+    "đặc khu": ("dac_khu",),
+}
+
+
+def issuer_area(name: str | None, gz: Gazetteer) -> tuple[str | None, str | None]:
+    """(province, district) of an issuer unit, short names as in the gazetteer: ``"quận Cầu Giấy"`` →
+    ``("Hà Nội", "Cầu Giấy")``, ``"tỉnh Nghệ An"`` → ``("Nghệ An", None)``; a commune or ward → its province
+    (and its former district when it had one); an agency → the province its name ends with, if any;
+    ``"trung ương"``, None or an unknown name → ``(None, None)``."""
+    if not name or key(name) == CENTRAL:
+        return None, None
+    m = _TYPE_WORD.match(name.strip())
+    if m:
+        word, short = key(m.group(1)), m.group(2)
+        cands = gz.find(short, types=_LEVEL_TYPES.get(word))
+        provinces = {u.province for u in cands}
+        if len(provinces) == 1:
+            (prov,) = provinces
+            if word in ("quận", "huyện", "thị xã") or (
+                word == "thành phố" and cands[0].unit_type != "thanh_pho_tw"
+            ):
+                return prov, cands[0].short
+            districts = {u.district for u in cands}
+            return prov, (districts.pop() if len(districts) == 1 else None)
+        return None, None
+    k = key(name)
+    for prov in gz.province_names:  # longest first
+        if k.endswith(" " + key(prov)):
+            return prov, None
+    return None, None

@@ -3,7 +3,9 @@
 Primary: precision / recall / F1 over (unit, directive) pairs, units compared after case folding and tone
 normalisation, a partial code ("24-CT") matching any full code with that number and type. Secondary, per
 matched event: date, kind, attendees and district accuracy. Article level: "reports at least one briefing".
-Documents: recall of codes and accuracy of issue dates.
+Documents: recall of codes and accuracy of issue dates; where the labels give ``issuer_unit`` (issue #10), the
+share of found documents whose issuer the engine resolved, the share it got right (a null label matched by a
+null answer counts as right) and the precision of the resolved ones.
 """
 
 from __future__ import annotations
@@ -76,13 +78,28 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
         pcodes = [d["code"] for d in p.get("documents") or [] if d.get("code")]
         for gd in g.get("documents") or []:
             doc["gold"] += 1
-            pd = next(
+            pd = next(  # the same code first, else a partial / full one that matches it
+                (
+                    d
+                    for d in p.get("documents") or []
+                    if normalise_code(d.get("code") or "") == normalise_code(gd["code"])
+                ),
+                None,
+            ) or next(
                 (d for d in p.get("documents") or [] if code_match(gd["code"], d.get("code") or "")), None
             )
             if pd is None:
                 diffs.append(f"document missed: {gd['code']}")
                 continue
             doc["found"] += 1
+            if "issuer_unit" in gd:  # labelled (issue #10): whose numbering the code is
+                gi, pi = gd["issuer_unit"], pd.get("issuer_unit")
+                doc["issuer_gold"] += 1
+                doc["issuer_resolved"] += pi is not None
+                doc["issuer_ok"] += key(gi) == key(pi)
+                doc["issuer_resolved_ok"] += pi is not None and key(gi) == key(pi)
+                if key(gi) != key(pi):
+                    diffs.append(f"issuer_unit of {gd['code']}: gold={gi!r} got={pi!r}")
             if gd.get("issued"):
                 doc["issued_gold"] += 1
                 doc["issued_ok"] += gd["issued"] == pd.get("issued")
@@ -116,6 +133,10 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
         "district_acc": round(sec["district"] / m, 3),
         "doc_recall": round(doc["found"] / max(doc["gold"], 1), 3),
         "doc_issued_acc": round(doc["issued_ok"] / max(doc["issued_gold"], 1), 3),
+        "issuer_labelled": doc["issuer_gold"],
+        "issuer_resolved": round(doc["issuer_resolved"] / max(doc["issuer_gold"], 1), 3),
+        "issuer_acc": round(doc["issuer_ok"] / max(doc["issuer_gold"], 1), 3),
+        "issuer_precision": round(doc["issuer_resolved_ok"] / max(doc["issuer_resolved"], 1), 3),
         "details": details,
     }
 
@@ -145,6 +166,26 @@ def load_labelled(paths: Iterable[str | Path]) -> list[dict]:
             raise LabelError(f'{f}: no "events" list')
         out.append(rec | {"_file": f.name})
     return out
+
+
+def add_issuer_labels(gold: list[dict], labels: dict[str, dict[str, str | None]]) -> int:
+    """Put ``issuer_unit`` labels kept apart ({article id: {code: issuer_unit}}) on the gold documents; returns
+    how many were added. A label for a code the article's documents do not list is an error."""
+    n = 0
+    for g in gold:
+        mine = labels.get(g.get("id") or "")
+        if not mine:
+            continue
+        docs = {normalise_code(d["code"]): d for d in g.get("documents") or []}
+        for code, unit in mine.items():
+            d = docs.get(normalise_code(code))
+            if d is None:
+                raise LabelError(
+                    f"{g.get('id')}: an issuer label for {code}, which its documents do not list"
+                )
+            d["issuer_unit"] = unit
+            n += 1
+    return n
 
 
 def run(gold: list[dict], *, text_only: bool = False) -> list[dict]:

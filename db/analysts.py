@@ -181,6 +181,117 @@ def n001_views_and_search(db: sqlite_utils.Database) -> None:
         db.execute(stmt)
 
 
+# Issue #10: documents are rows with an id (one per code, issuer unit and year). ``document_matches`` pairs
+# ids: a document counts for itself; a partial code (24-CT) for the full codes of that number and type, and
+# the reverse; an unresolved mention (issuer_key '') of a code for every document of that code, and the
+# reverse; two resolved rows count for each other only through a partial code of the same issuer.
+_COMPATIBLE = """
+    (f.issuer_key = '' OR new.issuer_key = '' OR f.issuer_key = new.issuer_key)
+    AND (
+        (f.code = new.code AND (f.issuer_key = '' OR new.issuer_key = ''))
+        OR (instr(new.code, '/') = 0 AND f.code > new.code || '/' AND f.code < new.code || '0')
+        OR (instr(f.code, '/') = 0 AND new.code > f.code || '/' AND new.code < f.code || '0')
+    )
+"""
+_NEW_MATCHES_2 = f"""
+        INSERT OR IGNORE INTO document_matches (document, member) VALUES (new.id, new.id);
+        INSERT OR IGNORE INTO document_matches (document, member)
+            SELECT f.id, new.id FROM documents f WHERE f.id != new.id AND {_COMPATIBLE}
+            UNION ALL
+            SELECT new.id, f.id FROM documents f WHERE f.id != new.id AND {_COMPATIBLE};
+"""
+_DOC_MATCHES_2 = [
+    "DROP TRIGGER IF EXISTS document_matches_ai",
+    "DROP TRIGGER IF EXISTS document_matches_ad",
+    "DROP TRIGGER IF EXISTS document_matches_au",
+    "DROP TABLE IF EXISTS document_matches",
+    """
+    CREATE TABLE document_matches (
+        document INTEGER NOT NULL,       -- documents.id
+        member INTEGER NOT NULL,         -- a documents.id whose mentions count for it (itself, partial, unresolved)
+        PRIMARY KEY (document, member)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX idx_document_matches_member ON document_matches(member)",
+    f"CREATE TRIGGER document_matches_ai AFTER INSERT ON documents BEGIN {_NEW_MATCHES_2} END",
+    """
+    CREATE TRIGGER document_matches_ad AFTER DELETE ON documents BEGIN
+        DELETE FROM document_matches WHERE document = old.id OR member = old.id;
+    END
+    """,
+    "INSERT OR IGNORE INTO document_matches (document, member) SELECT id, id FROM documents",
+    "INSERT OR IGNORE INTO document_matches (document, member) SELECT f.id, new.id FROM documents f JOIN documents new"
+    f" ON f.id != new.id AND {_COMPATIBLE}",
+]
+
+# an event counts for a document when the event's province (if known) is the issuer's (if known): an unresolved
+# mention of 24-CT/TU in tỉnh Nghệ An does not brief thành phố Hà Nội's 24-CT/TU
+_SAME_PROVINCE = "(d.issuer_province IS NULL OR e.province IS NULL OR e.province = d.issuer_province)"
+_VIEWS_2 = [
+    "DROP VIEW IF EXISTS coverage",
+    "DROP VIEW IF EXISTS documents_overview",
+    "DROP VIEW IF EXISTS overdue_units",
+    f"""
+    CREATE VIEW coverage AS
+    SELECT document, issuer_unit, document_id, unit, unit_type, district, province, first_date,
+           first_date_estimated, first_url, first_title, first_source, first_published, first_event_id,
+           first_article_id, events, articles
+    FROM (
+        SELECT d.code AS document, d.issuer_unit, d.id AS document_id, e.unit, e.unit_type, e.district, e.province,
+               coalesce(e.date, substr(a.published, 1, 10)) AS first_date,
+               e.date IS NULL AS first_date_estimated,
+               a.url AS first_url, a.title AS first_title, a.source AS first_source,
+               a.published AS first_published, e.id AS first_event_id, a.id AS first_article_id,
+               COUNT(DISTINCT e.id) AS events, COUNT(DISTINCT a.id) AS articles,
+               MIN(coalesce(e.date, substr(a.published, 1, 10), '9999-12-31')
+                   || printf(' %s %012d %012d', coalesce(a.published, '9999'), e.id, coalesce(a.id, 0))) AS first_key
+        FROM documents d
+        JOIN document_matches dm ON dm.document = d.id
+        JOIN event_documents ed ON ed.document_id = dm.member
+        JOIN events e ON e.id = ed.event_id AND {_SAME_PROVINCE}
+        LEFT JOIN event_evidence ev ON ev.event_id = e.id
+        LEFT JOIN articles a ON a.id = ev.article_id
+        GROUP BY d.id, e.unit, e.unit_type, e.district, e.province
+    )
+    """,
+    f"""
+    CREATE VIEW documents_overview AS
+    SELECT d.id, d.code, d.issuer_unit, d.issuer_province, d.year, d.type, d.issuer, d.issued, d.subject,
+           instr(d.code, '/') = 0 AS partial, d.issuer_unit IS NULL AS unresolved,
+           d.first_seen, fa.url AS first_seen_url,
+           (SELECT MIN(e.date) FROM document_matches m JOIN event_documents ed ON ed.document_id = m.member
+              JOIN events e ON e.id = ed.event_id AND {_SAME_PROVINCE} WHERE m.document = d.id) AS first_briefing,
+           (SELECT MAX(e.date) FROM document_matches m JOIN event_documents ed ON ed.document_id = m.member
+              JOIN events e ON e.id = ed.event_id AND {_SAME_PROVINCE} WHERE m.document = d.id) AS last_briefing,
+           (SELECT COUNT(*) FROM (SELECT 1 FROM document_matches m JOIN event_documents ed ON ed.document_id = m.member
+              JOIN events e ON e.id = ed.event_id AND {_SAME_PROVINCE} WHERE m.document = d.id
+              GROUP BY e.unit, e.unit_type, e.district, e.province)) AS units_briefed,
+           (SELECT COUNT(DISTINCT ed.event_id) FROM document_matches m
+              JOIN event_documents ed ON ed.document_id = m.member
+              JOIN events e ON e.id = ed.event_id AND {_SAME_PROVINCE} WHERE m.document = d.id) AS events,
+           (SELECT COUNT(DISTINCT ad.article_id) FROM document_matches m
+              JOIN article_documents ad ON ad.document_id = m.member WHERE m.document = d.id) AS articles
+    FROM documents d
+    LEFT JOIN articles fa ON fa.id = d.first_article_id
+    """,
+    """
+    CREATE VIEW overdue_units AS
+    SELECT rule, document, issuer_unit, document_id, unit, unit_type, district, province, state, issued, due_date,
+           CAST(julianday('now') - julianday(due_date) AS INTEGER) AS days_overdue,
+           first_alerted_at, last_notified_at, silenced_until, silence_reason
+    FROM alert_states
+    WHERE state IN ('overdue', 'reminded', 'silenced')
+    """,
+]
+
+
+@migrations()
+def n002_document_ids(db: sqlite_utils.Database) -> None:
+    """Issue #10: ``document_matches`` and the views by documents.id, with the issuer unit shown."""
+    for stmt in _DOC_MATCHES_2 + _VIEWS_2:
+        db.execute(stmt)
+
+
 # ---------------------------------------------------------------------------------------------- search
 
 _CHUNK_RE = re.compile(r'"([^"]*)"?|(\S+)')

@@ -27,11 +27,13 @@ TABLE_DOCS: dict[str, str] = {
     "sources": "The source registry as last loaded from sources.yaml: one row per site or feed.",
     "articles": "One row per article (canonical URL); republications of the same text share one row.",
     "article_sources": "Every (source, URL) an article was seen at: republications and aggregator copies.",
-    "documents": "Numbered Party and government documents named in articles (briefed or only mentioned).",
+    "documents": "Numbered Party and government documents named in articles (briefed or only mentioned), one "
+    "row per (code, issuer unit, issue year): every province has its own 24-CT/TU (issue #10). "
+    "issuer_unit NULL: the issuer could not be told (kept, counted as unresolved).",
     "article_documents": "Which documents each article names.",
     "events": "Briefing events: a unit held a conference that disseminated numbered documents (ANNOTATION.md).",
-    "event_documents": "The documents each event disseminated (codes as written; a partial code such as 24-CT "
-    "counts for every full code with that number and type).",
+    "event_documents": "The documents each event disseminated (document_id, and the code as written; a partial "
+    "code such as 24-CT counts for every full code with that number and type, see document_matches).",
     "event_evidence": "The articles that report each event.",
     "http_validators": "ETag / Last-Modified of feeds and listings, for conditional requests.",
     "crawl_runs": "One row per crawl of a source, with its counters and Scrapy stats.",
@@ -48,10 +50,12 @@ TABLE_DOCS: dict[str, str] = {
     "outbox": "Every alert e-mail, written before it is sent (outbox pattern).",
     "_sqlite_migrations": "Migrations applied (sqlite-utils): set name, migration name, time.",
     "events_flat": "One row per (event, document, evidence article): the easiest table to start from.",
-    "document_matches": "Which stored codes count for a document: the document itself, and partial codes "
-    "(24-CT) for full ones (24-CT/TU) and back. Join event_documents.code = code to get a document's events.",
+    "document_matches": "Which documents' mentions count for a document: itself; partial codes (24-CT) for full "
+    "ones (24-CT/TU) of the same issuer and back; a mention whose issuer is unresolved for every issuer's "
+    "document of that code. Join event_documents.document_id = member to get a document's events.",
     "coverage": "One row per (document, unit) that briefed it: the first briefing (date and evidence article) "
-    "and how many events and articles. Filter on document; partial codes are included.",
+    "and how many events and articles. Filter on document and issuer_unit (or document_id); partial codes "
+    "and unresolved mentions are included, from units of the issuer's province only.",
     "documents_overview": "Each document with issue date, first sighting and briefing counts (partial codes included).",
     "overdue_units": "Units still overdue per alert rule (states overdue, reminded, silenced), with days overdue.",
     "articles_fts": "Full-text index of articles(title, text): FTS5, unicode61 remove_diacritics 2, đ folded to "
@@ -68,8 +72,21 @@ COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("events_flat", "url"): "URL of one evidence article",
     ("events_flat", "source"): "source that stored that article",
     ("events_flat", "published"): "publish date of that article",
-    ("document_matches", "document"): "documents.code",
-    ("document_matches", "code"): "a code (in event_documents / article_documents) that counts for it",
+    ("document_matches", "document"): "documents.id",
+    (
+        "document_matches",
+        "member",
+    ): "a documents.id whose mentions (event_documents / article_documents) count for it",
+    ("events_flat", "issuer_unit"): "issuer unit of that document (NULL: unresolved)",
+    ("events_flat", "document_id"): "documents.id",
+    ("coverage", "issuer_unit"): "issuer unit of the document (thành phố Hà Nội; NULL: unresolved)",
+    ("coverage", "document_id"): "documents.id",
+    ("documents_overview", "unresolved"): "1 when the issuer unit could not be told",
+    ("overdue_units", "issuer_unit"): "issuer unit of the document",
+    ("overdue_units", "document_id"): "documents.id",
+    ("event_documents", "document_id"): "documents.id of the document the mention belongs to",
+    ("article_documents", "document_id"): "documents.id",
+    ("alert_states", "document_id"): "documents.id",
     ("coverage", "document"): "documents.code (full or partial)",
     ("coverage", "unit"): "unit that briefed: xã Đại Thịnh",
     ("coverage", "unit_type"): "xa, phuong, thi_tran, quan, huyen, ..., other",
@@ -103,7 +120,7 @@ COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("alert_brief_docs", "computed_at"): "when the cache rows were computed",
     ("source_health", "checked_at"): "when the health was last checked",
     ("alert_dirty", "event_id"): "the event that changed",
-    ("alert_dirty", "code"): "a document code of that event",
+    ("alert_dirty", "document_id"): "a document (documents.id) of that event",
     ("alert_dirty", "op"): "add (a briefing may be earlier now) or del (recompute the document)",
     ("outbox", "message_id"): "Message-ID header (the same on every retry)",
     ("outbox", "next_attempt_at"): "earliest time of the next send attempt",
@@ -125,6 +142,11 @@ GENERIC_COLUMNS: dict[str, str] = {
     "id": "row id",
     "rule": "alert rule name (alerts.yaml)",
     "document": "document code (documents.code)",
+    "document_id": "documents.id",
+    "issuer_unit": "body whose numbering the document belongs to: thành phố Hà Nội, tỉnh Nghệ An, quận Cầu Giấy, "
+    "trung ương (NULL: unresolved)",
+    "issuer_province": "province of the issuer unit (NULL: a central organ, or unknown)",
+    "year": "issue year when known",
     "unit": "unit name: lower-case type word + proper name (xã Đại Thịnh)",
     "unit_type": "xa, phuong, thi_tran, dac_khu, quan, huyen, thi_xa, thanh_pho_thuoc_tinh, tinh, thanh_pho_tw, other",
     "district": "short district name of a commune-level unit (Mê Linh), before July 2025; else NULL",
@@ -285,6 +307,8 @@ def generate(db: sqlite_utils.Database) -> str:
         "Unit names are lower-case type word + proper name with modern tone placement (`xã Đại Thịnh`,",
         "`thành phố Hà Nội`); codes are upper case without spaces (`24-CT/TU`, `215/KH-UBND`); a partial",
         "code (`24-CT`) counts for every full code with that number and type (see `document_matches`).",
+        "Codes are numbered per issuer: a document is (code, `issuer_unit`, year), and every table that names",
+        "one has `document_id` (issue #10); filter on `document` and `issuer_unit` together.",
         "",
         "## Contents",
         "",

@@ -11,6 +11,7 @@ view ``events_flat``.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -143,6 +144,100 @@ def m002_crawl_failures(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX idx_crawl_failures_source ON crawl_failures(source);
         """
+    )
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run SQL statements one at a time inside the migration's transaction (``executescript`` would COMMIT);
+    a statement ends where ``sqlite3.complete_statement`` says so, so trigger bodies with ';' stay whole."""
+    buf = ""
+    for line in (script + ";").splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" ;\n"):
+                db.execute(buf)
+            buf = ""
+
+
+EVENTS_FLAT = """
+CREATE VIEW events_flat AS
+    SELECT e.id AS event_id, e.unit, e.unit_type, e.district, e.province,
+           ed.code AS document, d.issuer_unit, ed.document_id, e.kind, e.date, e.attendees,
+           a.url, a.source, a.published
+    FROM events e
+    JOIN event_documents ed ON ed.event_id = e.id
+    JOIN documents d ON d.id = ed.document_id
+    JOIN event_evidence ev ON ev.event_id = e.id
+    JOIN articles a ON a.id = ev.article_id
+"""
+
+
+@core()
+def m003_document_issuers(db: sqlite_utils.Database) -> None:
+    """Issue #10: a document is its issuer's. ``documents`` gets an integer ``id`` and is one row per
+    (code, issuer_unit, issue year); ``event_documents`` and ``article_documents`` point at ``document_id``
+    and keep the ``code`` as written. Rows stored before keep everything, with ``issuer_unit`` NULL
+    (unresolved). Views and triggers that read these tables are dropped here and made again by the
+    migrations of their own sets (alerts a003, analysts n002); ``events_flat`` is made again here."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    run_script(
+        db,
+        """
+        DROP VIEW IF EXISTS events_flat;
+        DROP VIEW IF EXISTS coverage;
+        DROP VIEW IF EXISTS documents_overview;
+        DROP TRIGGER IF EXISTS alerts_dirty_ev_au;
+        DROP TRIGGER IF EXISTS alerts_dirty_ev_bd;
+        DROP TRIGGER IF EXISTS alerts_dirty_evi_ai;
+        DROP TRIGGER IF EXISTS alerts_dirty_art_au;
+        CREATE TABLE documents_new (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,              -- 24-CT/TU, 215/KH-UBND, or a partial 24-CT
+            issuer_unit TEXT,                -- whose numbering: thành phố Hà Nội, quận Cầu Giấy, trung ương; NULL unresolved
+            issuer_key TEXT NOT NULL DEFAULT '',   -- match key of issuer_unit ('' when unresolved)
+            issuer_province TEXT,            -- province of the issuer (Hà Nội); NULL for central organs or unknown
+            year INTEGER,                    -- issue year when known (a plan numbered again each year is another row)
+            type TEXT,
+            issuer TEXT,
+            issued TEXT,
+            subject TEXT,
+            first_seen TEXT,                 -- ISO timestamp of the first sighting (NULL: added by hand only)
+            first_article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL
+        );
+        INSERT INTO documents_new (code, issuer_unit, issuer_key, issuer_province, year, type, issuer, issued, subject,
+                                   first_seen, first_article_id)
+            SELECT code, NULL, '', NULL, CAST(substr(issued, 1, 4) AS INTEGER), type, issuer, issued, subject,
+                   first_seen, first_article_id
+            FROM documents ORDER BY rowid;
+        CREATE TABLE event_documents_new (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents_new(id),
+            code TEXT NOT NULL,              -- the code as the article wrote it (normalised)
+            PRIMARY KEY (event_id, document_id)
+        );
+        INSERT INTO event_documents_new (event_id, document_id, code)
+            SELECT ed.event_id, d.id, ed.code FROM event_documents ed JOIN documents_new d ON d.code = ed.code;
+        CREATE TABLE article_documents_new (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents_new(id),
+            code TEXT NOT NULL,
+            PRIMARY KEY (article_id, document_id)
+        );
+        INSERT INTO article_documents_new (article_id, document_id, code)
+            SELECT ad.article_id, d.id, ad.code FROM article_documents ad JOIN documents_new d ON d.code = ad.code;
+        DROP TABLE event_documents;
+        DROP TABLE article_documents;
+        DROP TABLE documents;
+        ALTER TABLE documents_new RENAME TO documents;
+        ALTER TABLE event_documents_new RENAME TO event_documents;
+        ALTER TABLE article_documents_new RENAME TO article_documents;
+        CREATE INDEX idx_documents_code ON documents(code, issuer_key);
+        CREATE INDEX idx_event_documents_document ON event_documents(document_id);
+        CREATE INDEX idx_event_documents_code ON event_documents(code);
+        CREATE INDEX idx_article_documents_document ON article_documents(document_id);
+        CREATE INDEX idx_article_documents_code ON article_documents(code);
+        """
+        + EVENTS_FLAT,
     )
 
 

@@ -280,13 +280,22 @@ def pending_extraction(db: sqlite_utils.Database, limit: int = 1000) -> list[dic
 def _apply_extraction(
     db: sqlite_utils.Database, article_id: int, extraction: dict, ts: str, result: StoreResult
 ) -> None:
-    docs = {normalise_code(d["code"]): d for d in extraction.get("documents") or [] if d.get("code")}
-    for code, doc in docs.items():
-        _upsert_document(db, code, doc, article_id, ts)
-        db.conn.execute(
-            "INSERT OR IGNORE INTO article_documents (article_id, code) VALUES (?, ?)", (article_id, code)
-        )
-    result.documents = len(docs)
+    docs: dict[str, int] = {}  # code → documents.id of this article (the first issuer named wins)
+    seen: set[int] = set()
+    hint = _province_hint(extraction)
+    for d in extraction.get("documents") or []:
+        if not d.get("code"):
+            continue
+        code = normalise_code(d["code"])
+        doc_id = _upsert_document(db, code, d, article_id, ts, hint)
+        docs.setdefault(code, doc_id)
+        if doc_id not in seen:
+            seen.add(doc_id)
+            db.conn.execute(
+                "INSERT OR IGNORE INTO article_documents (article_id, document_id, code) VALUES (?, ?, ?)",
+                (article_id, doc_id, code),
+            )
+    result.documents = len(seen)
     for ev in extraction.get("events") or []:
         if not ev.get("unit"):
             continue
@@ -300,31 +309,131 @@ def _apply_extraction(
         for code in ev.get("directives") or []:
             code = normalise_code(code)
             if code not in docs:
-                _upsert_document(db, code, {"code": code}, article_id, ts)
+                docs[code] = _upsert_document(db, code, {"code": code}, article_id, ts, hint)
                 db.conn.execute(
-                    "INSERT OR IGNORE INTO article_documents (article_id, code) VALUES (?, ?)",
-                    (article_id, code),
+                    "INSERT OR IGNORE INTO article_documents (article_id, document_id, code) VALUES (?, ?, ?)",
+                    (article_id, docs[code], code),
                 )
             db.conn.execute(
-                "INSERT OR IGNORE INTO event_documents (event_id, code) VALUES (?, ?)", (event_id, code)
+                "INSERT OR IGNORE INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+                (event_id, docs[code], code),
             )
 
 
-def _upsert_document(db: sqlite_utils.Database, code: str, doc: dict, article_id: int, ts: str) -> None:
-    """Insert with first_seen; on conflict non-null values fill nulls and the earliest first_seen stays."""
+def _province_hint(extraction: dict) -> str | None:
+    """The province the article is about: its events' province, else its resolved documents' issuer's."""
+    for ev in extraction.get("events") or []:
+        if ev.get("province"):
+            return ev["province"]
+    for d in extraction.get("documents") or []:
+        if d.get("issuer_unit"):
+            prov, _district = issuer_area(d["issuer_unit"])
+            if prov:
+                return prov
+    return None
+
+
+def issuer_area(name: str | None) -> tuple[str | None, str | None]:
+    """(province, district) of an issuer unit, from the process-wide gazetteer (briefwatch.issuers)."""
+    if not name:
+        return None, None
+    from briefwatch.gazetteer import load_gazetteer
+    from briefwatch.issuers import issuer_area as _area
+
+    return _area(name, load_gazetteer())
+
+
+def _year(issued: str | None) -> int | None:
+    try:
+        return int(str(issued)[:4]) if issued else None
+    except ValueError:
+        return None
+
+
+def find_document(
+    db: sqlite_utils.Database,
+    code: str,
+    issuer_unit: str | None,
+    year: int | None,
+    province: str | None = None,
+) -> int | None:
+    """The documents.id a mention of (code, issuer_unit, year) belongs to, or None when it is a new document.
+
+    Same code and issuer: the row of that year, else one whose year is unknown (or, for a mention without
+    a year, the only row, else the latest year's). A mention whose issuer is unresolved joins the one
+    resolved document of that code (of ``province`` when several), else the unresolved row of the code."""
+    ikey = match_key(issuer_unit) if issuer_unit else ""
+    rows = db.conn.execute(
+        "SELECT id, year, issuer_key, issuer_province FROM documents WHERE code = ? ORDER BY id", (code,)
+    ).fetchall()
+    if not ikey:
+        resolved = [r for r in rows if r[2] and (year is None or r[1] is None or r[1] == year)]
+        if len(resolved) > 1 and province:
+            resolved = [r for r in resolved if r[3] is not None and match_key(r[3]) == match_key(province)]
+        if len({r[2] for r in resolved}) == 1:
+            rows = resolved
+            ikey = resolved[0][2]
+    same = [r for r in rows if r[2] == ikey]
+    if year is not None:
+        pick = [r for r in same if r[1] == year] or [r for r in same if r[1] is None]
+        return pick[0][0] if pick else None
+    if not same:
+        return None
+    return max(same, key=lambda r: (r[1] or 0, r[0]))[0]
+
+
+def _upsert_document(
+    db: sqlite_utils.Database, code: str, doc: dict, article_id: int, ts: str, province: str | None = None
+) -> int:
+    """The id of the document this mention belongs to (inserted when new); non-null values fill nulls and the
+    earliest first_seen stays."""
+    unit = doc.get("issuer_unit")
+    year = _year(doc.get("issued"))
+    doc_id = find_document(db, code, unit, year, province)
+    if doc_id is None:
+        prov, _district = issuer_area(unit)
+        cur = db.conn.execute(
+            """INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, year, type, issuer, issued,
+               subject, first_seen, first_article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                code,
+                unit,
+                match_key(unit) if unit else "",
+                prov,
+                year,
+                doc.get("type"),
+                doc.get("issuer"),
+                doc.get("issued"),
+                doc.get("subject"),
+                ts,
+                article_id,
+            ),
+        )
+        return cur.lastrowid
     db.conn.execute(
-        """INSERT INTO documents (code, type, issuer, issued, subject, first_seen, first_article_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(code) DO UPDATE SET
-             type = COALESCE(documents.type, excluded.type),
-             issuer = COALESCE(documents.issuer, excluded.issuer),
-             issued = COALESCE(documents.issued, excluded.issued),
-             subject = COALESCE(documents.subject, excluded.subject),
-             first_article_id = CASE WHEN documents.first_seen IS NULL OR excluded.first_seen < documents.first_seen
-                                     THEN excluded.first_article_id ELSE documents.first_article_id END,
-             first_seen = MIN(COALESCE(documents.first_seen, excluded.first_seen), excluded.first_seen)""",
-        (code, doc.get("type"), doc.get("issuer"), doc.get("issued"), doc.get("subject"), ts, article_id),
+        """UPDATE documents SET
+             year = COALESCE(year, ?),
+             type = COALESCE(type, ?),
+             issuer = COALESCE(issuer, ?),
+             issued = COALESCE(issued, ?),
+             subject = COALESCE(subject, ?),
+             first_article_id = CASE WHEN first_seen IS NULL OR ? < first_seen THEN ? ELSE first_article_id END,
+             first_seen = MIN(COALESCE(first_seen, ?), ?)
+           WHERE id = ?""",
+        (
+            year,
+            doc.get("type"),
+            doc.get("issuer"),
+            doc.get("issued"),
+            doc.get("subject"),
+            ts,
+            article_id,
+            ts,
+            ts,
+            doc_id,
+        ),
     )
+    return doc_id
 
 
 def _upsert_event(db: sqlite_utils.Database, ev: dict, ts: str) -> tuple[int, bool]:

@@ -13,6 +13,7 @@ import json
 import textwrap
 from pathlib import Path
 
+from alerts.keys import text_key
 from alerts.rules import Rules, load_yaml, parse_rules
 from db.connect import open_db
 
@@ -93,11 +94,28 @@ class World:
         subject: str | None = None,
         issuer: str | None = None,
         type_: str = "chi_thi",
-    ) -> None:
+        issuer_unit: str | None = None,
+        issuer_province: str | None = None,
+    ) -> int:
+        """A documents row (one per code and issuer unit here), created or overwritten; returns its id."""
+        doc_id = self.doc_id(code, issuer_unit, issuer_province)
         self.db.execute(
-            "INSERT OR REPLACE INTO documents (code, type, issuer, issued, subject, first_seen) VALUES (?, ?, ?, ?, ?, ?)",
-            [code, type_, issuer, issued, subject, issued],
+            "UPDATE documents SET type = ?, issuer = ?, issued = ?, subject = ?, first_seen = ?, year = ? WHERE id = ?",
+            [type_, issuer, issued, subject, issued, int(issued[:4]) if issued else None, doc_id],
         )
+        return doc_id
+
+    def doc_id(self, code: str, issuer_unit: str | None = None, issuer_province: str | None = None) -> int:
+        ikey = text_key(issuer_unit) if issuer_unit else ""
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE code = ? AND issuer_key = ?", [code, ikey]
+        ).fetchone()
+        if row:
+            return row[0]
+        return self.db.execute(
+            "INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province) VALUES (?, ?, ?, ?)",
+            [code, issuer_unit, ikey, issuer_province],
+        ).lastrowid
 
     def event(
         self,
@@ -111,6 +129,7 @@ class World:
         published: str | None = None,
         url: str | None = None,
         title: str | None = None,
+        issuer_unit: str | None = None,
     ) -> int:
         n = next(_ids)
         url = url or f"https://melinh.hanoi.gov.vn/tin/{n}.htm"
@@ -125,8 +144,10 @@ class World:
             [f"k{n}", unit, unit_type, district, province, date, date or "2023-01-01"],
         ).lastrowid
         for c in codes:
-            self.db.execute("INSERT OR IGNORE INTO documents (code) VALUES (?)", [c])
-            self.db.execute("INSERT INTO event_documents (event_id, code) VALUES (?, ?)", [eid, c])
+            self.db.execute(
+                "INSERT INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+                [eid, self.doc_id(c, issuer_unit), c],
+            )
         self.db.execute("INSERT INTO event_evidence (event_id, article_id) VALUES (?, ?)", [eid, aid])
         return eid
 

@@ -68,7 +68,7 @@ def test_export_bom_for_excel(dbpath, tmp_path):
     out = tmp_path / "c.csv"
     assert run(dbpath, "export", "coverage", "--bom", "-o", str(out)).exit_code == 0
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfdocument,unit,")
+    assert raw.startswith(b"\xef\xbb\xbfdocument,issuer_unit,document_id,unit,")
     assert len(raw.decode("utf-8-sig").splitlines()) == 1 + 4 + 4 + 2 + 97
 
 

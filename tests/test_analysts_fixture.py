@@ -55,12 +55,15 @@ class _Builder:
         )
         return cur.lastrowid
 
-    def document(self, code: str, **kw) -> None:
-        self.db.execute(
-            "INSERT INTO documents (code, type, issuer, issued, subject, first_seen, first_article_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    def document(self, code: str, **kw) -> int:
+        return self.db.execute(
+            "INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, type, issuer, issued, subject,"
+            " first_seen, first_article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 code,
+                kw.get("issuer_unit"),
+                (kw.get("issuer_unit") or "").casefold(),
+                kw.get("issuer_province"),
                 kw.get("type"),
                 kw.get("issuer"),
                 kw.get("issued"),
@@ -68,7 +71,13 @@ class _Builder:
                 kw.get("first_seen"),
                 kw.get("first_article_id"),
             ],
-        )
+        ).lastrowid
+
+    def doc_id(self, code: str) -> int:
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE code = ? ORDER BY id LIMIT 1", [code]
+        ).fetchone()
+        return row[0] if row else self.document(code)
 
     def event(
         self,
@@ -97,14 +106,18 @@ class _Builder:
         )
         eid = cur.lastrowid
         for c in codes:
-            self.db.execute("INSERT INTO event_documents (event_id, code) VALUES (?, ?)", [eid, c])
+            self.db.execute(
+                "INSERT INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+                [eid, self.doc_id(c), c],
+            )
         for a in articles:
             self.db.execute(
                 "INSERT OR IGNORE INTO event_evidence (event_id, article_id) VALUES (?, ?)", [eid, a]
             )
             for c in codes:
                 self.db.execute(
-                    "INSERT OR IGNORE INTO article_documents (article_id, code) VALUES (?, ?)", [a, c]
+                    "INSERT OR IGNORE INTO article_documents (article_id, document_id, code) VALUES (?, ?, ?)",
+                    [a, self.doc_id(c), c],
                 )
         return eid
 
@@ -211,6 +224,7 @@ def build_fixture_db(path: Path) -> Path:
         row = {
             "rule": CITY_RULE,
             "document": DOC_NEW,
+            "document_id": b.doc_id(DOC_NEW),
             "unit_id": u.code,
             "unit": u.name,
             "unit_type": u.unit_type,

@@ -72,35 +72,48 @@ def test_documents_overview_and_overdue_units(fx):
     assert all(r["days_overdue"] > 0 for r in rows)
 
 
-def test_document_matches_follow_inserts_updates_and_deletes(empty):
+def test_document_matches_follow_inserts_and_deletes(empty):
     db = empty
+    ids: dict[str, int] = {}
 
-    def matches(code):
+    def add(code, issuer_unit=None, name=None):
+        ids[name or code] = db.execute(
+            "INSERT INTO documents (code, issuer_unit, issuer_key) VALUES (?, ?, ?)",
+            [code, issuer_unit, (issuer_unit or "").casefold()],
+        ).lastrowid
+
+    def matches(name):
+        back = {v: k for k, v in ids.items()}
         return sorted(
-            r[0] for r in db.execute("SELECT code FROM document_matches WHERE document = ?", [code])
+            back[r[0]]
+            for r in db.execute("SELECT member FROM document_matches WHERE document = ?", [ids[name]])
         )
 
-    db.execute("INSERT INTO documents (code) VALUES ('24-CT')")
-    db.execute("INSERT INTO documents (code) VALUES ('24-CT/TU')")  # full after partial
-    db.execute("INSERT INTO documents (code) VALUES ('24-CTR/TU')")  # another type: no match
-    db.execute("INSERT INTO documents (code) VALUES ('24-CT/HU')")
-    db.execute("INSERT INTO documents (code) VALUES ('124-CT/TU')")
-    db.execute("INSERT INTO documents (code) VALUES ('7-KL')")  # partial before its full code
-    db.execute("INSERT INTO documents (code) VALUES ('7-KL/TW')")
+    add("24-CT")
+    add("24-CT/TU")  # full after partial
+    add("24-CTR/TU")  # another type: no match
+    add("24-CT/HU")
+    add("124-CT/TU")
+    add("7-KL")  # partial before its full code
+    add("7-KL/TW")
     assert matches("24-CT") == ["24-CT", "24-CT/HU", "24-CT/TU"]
     assert matches("24-CT/TU") == ["24-CT", "24-CT/TU"]
     assert matches("24-CTR/TU") == ["24-CTR/TU"]
     assert matches("7-KL") == ["7-KL", "7-KL/TW"] and matches("7-KL/TW") == ["7-KL", "7-KL/TW"]
-    # the crawler's upsert path (ON CONFLICT DO UPDATE) changes nothing here
-    db.execute(
-        "INSERT INTO documents (code, issued) VALUES ('24-CT/TU', '2023-08-07') ON CONFLICT(code) DO UPDATE SET issued = excluded.issued"
+    # two issuers' 24-CT/TU: an unresolved mention counts for both, they never count for each other
+    add("24-CT/TU", "thành phố Hà Nội", "HN")
+    add("24-CT/TU", "tỉnh Nghệ An", "NA")
+    assert matches("HN") == ["24-CT", "24-CT/TU", "HN"]
+    assert matches("NA") == ["24-CT", "24-CT/TU", "NA"]
+    # a partial code of one issuer counts for that issuer's full code only
+    add("24-CT", "tỉnh Nghệ An", "NA-partial")
+    assert "NA-partial" in matches("NA") and "NA-partial" not in matches("HN")
+    db.execute("DELETE FROM documents WHERE id = ?", [ids["24-CT"]])
+    assert matches("24-CT/TU") == ["24-CT/TU", "HN", "NA", "NA-partial"]
+    assert (
+        db.execute("SELECT COUNT(*) FROM document_matches WHERE member = ?", [ids["24-CT"]]).fetchone()[0]
+        == 0
     )
-    assert matches("24-CT/TU") == ["24-CT", "24-CT/TU"]
-    db.execute("UPDATE documents SET code = '24-CT/QU' WHERE code = '24-CT/HU'")
-    assert matches("24-CT") == ["24-CT", "24-CT/QU", "24-CT/TU"]
-    db.execute("DELETE FROM documents WHERE code = '24-CT'")
-    assert matches("24-CT/TU") == ["24-CT/TU"]
-    assert db.execute("SELECT COUNT(*) FROM document_matches WHERE code = '24-CT'").fetchone()[0] == 0
 
 
 def test_migration_indexes_articles_and_documents_stored_before_it(tmp_path):

@@ -43,8 +43,8 @@ def test_demo_twice(tmp_path: Path):
     for line in (
         "demo-melinh-portal  ok",
         "demo-hanoimoi       ok",
-        "24-CT/TU: in time 3, late 1, never 13",
-        "25-CT/TU: in time 3, late 1, never 13",
+        "24-CT/TU (thành phố Hà Nội): in time 3, late 1, never 13",
+        "25-CT/TU (thành phố Hà Nội): in time 3, late 1, never 13",
     ):
         assert line in out
     assert re.search(r"xã Đại Thịnh\s+Mê Linh\s+in time  25/08/2023\s+in time  10/10/2023", out)
@@ -71,7 +71,7 @@ def test_demo_twice(tmp_path: Path):
 
     second = demo(db, tmp_path)  # idempotent: the demo database is reset, the digests overwrite their files
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "24-CT/TU: in time 3, late 1, never 13" in second.stdout
+    assert "24-CT/TU (thành phố Hà Nội): in time 3, late 1, never 13" in second.stdout
     assert sorted((tmp_path / "data" / "outbox").glob("*.eml")) == emls
     conn = sqlite3.connect(db)
     try:
@@ -125,9 +125,9 @@ def test_coverage_table_from_alert_states(tmp_path: Path):
     ]
     for r in rows:
         d.execute(
-            "INSERT INTO alert_states (rule, document, unit_id, unit, district, state, due_date, briefed_on, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2023-11-15')",
-            list(r),
+            "INSERT INTO alert_states (rule, document, unit_id, unit, district, state, due_date, briefed_on, updated_at,"
+            " document_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2023-11-15', ?)",
+            [*r, 1 if r[1] == "24-CT/TU" else 2],
         )
     cov = coverage(d)
     d.conn.close()

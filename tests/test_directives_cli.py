@@ -44,7 +44,7 @@ def test_add_list_watch_unwatch(tmp_path):
     codes = [line.split("\t")[0] for line in res.stdout.splitlines()]
     assert sorted(codes) == ["25-CT/TU", "3-KH/HU"]
     res = _run(tmp_path, "directives", "list", "--all")
-    assert "24-CT/TU\t2023-08-07\tunwatched" in res.stdout
+    assert "24-CT/TU\t?\t2023-08-07\tunwatched" in res.stdout  # "?": issuer unit unresolved
 
     _run(tmp_path, "directives", "reset", "24-CT/TU")
     res = _run(tmp_path, "directives", "list", "--json")

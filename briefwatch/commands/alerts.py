@@ -137,6 +137,10 @@ def send_cmd(ctx: click.Context, flush: bool) -> None:
 @click.option("--rule")
 @click.option("--document")
 @click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
+@click.option(
     "--state",
     type=click.Choice(
         ["not_due", "overdue", "reminded", "resolved", "silenced", "briefed", "no_coverage", "source_failing"]
@@ -145,8 +149,9 @@ def send_cmd(ctx: click.Context, flush: bool) -> None:
 @click.option("--unit", help="Unit name, any case or tone placement.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
 @click.pass_context
-def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> None:
+def list_cmd(ctx: click.Context, rule, document, issuer_unit, state, unit, as_json: bool) -> None:
     """List alert states (default: the ones needing attention: overdue, reminded, silenced, unmonitored)."""
+    from alerts.directives import label
     from alerts.keys import text_key
 
     db = _db(ctx, write=False)
@@ -175,13 +180,16 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
         if val:
             where.append(f"{col} = ?")
             args.append(val)
+    if issuer_unit:
+        where.append("document_id IN (SELECT id FROM documents WHERE issuer_key = ?)")
+        args.append(text_key(issuer_unit))
     if not state:
         where.append("state IN ('overdue', 'reminded', 'silenced', 'no_coverage', 'source_failing')")
     sql = (
-        "SELECT rule, document, unit, district, state, due_date, briefed_on, first_alerted_at, last_notified_at, "
-        "silenced_until, silence_reason, event_id FROM alert_states"
+        "SELECT rule, document, issuer_unit, document_id, unit, district, state, due_date, briefed_on, "
+        "first_alerted_at, last_notified_at, silenced_until, silence_reason, event_id FROM alert_states"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY rule, document, district, unit"
+        + " ORDER BY rule, document, issuer_unit, district, unit"
     )
     cur = db.execute(sql, args)
     cols = [c[0] for c in cur.description]
@@ -198,7 +206,7 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
             if row["state"] == "silenced":
                 extra += f" until {row['silenced_until'] or 'further notice'}: {row['silence_reason']}"
             click.echo(
-                f"{row['rule']}\t{row['document']}\t{row['district'] or '-'}\t{row['unit']}\t{row['state']}\tdue {row['due_date']}{extra}"
+                f"{row['rule']}\t{label(row['document'], row['issuer_unit'])}\t{row['district'] or '-'}\t{row['unit']}\t{row['state']}\tdue {row['due_date']}{extra}"
             )
     if not as_json:
         click.echo(f"{n} row(s)", err=True)
@@ -206,25 +214,33 @@ def list_cmd(ctx: click.Context, rule, document, state, unit, as_json: bool) -> 
 
 @alerts_group.command("silence")
 @click.option("--document", required=True, help="Document code, e.g. 24-CT/TU.")
+@click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
 @click.option("--unit", help="Unit name (default: every unit of the document).")
 @click.option("--district", help="Disambiguates a unit name found in several districts.")
 @click.option("--rule", help="Only this rule (default: every rule).")
 @click.option("--until", callback=iso_date, help="Silence until this date (exclusive); default: for good.")
 @click.option("--reason", required=True)
 @click.pass_context
-def silence_cmd(ctx: click.Context, document, unit, district, rule, until, reason) -> None:
+def silence_cmd(ctx: click.Context, document, issuer_unit, unit, district, rule, until, reason) -> None:
     """Stop notifications about a unit's (or a document's) missing briefing until a date."""
     from alerts.evaluate import silence
 
-    n = silence(
-        _db(ctx),
-        document=document.upper(),
-        unit=unit,
-        district=district,
-        rule=rule,
-        until=until,
-        reason=reason,
-    )
+    try:
+        n = silence(
+            _db(ctx),
+            document=document.upper(),
+            issuer_unit=issuer_unit,
+            unit=unit,
+            district=district,
+            rule=rule,
+            until=until,
+            reason=reason,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     if not n:
         raise click.ClickException(
             "nothing to silence: no open state matches (evaluate first, or check the names)"
@@ -272,6 +288,10 @@ def directives_group() -> None:
 
 @directives_group.command("add")
 @click.argument("code")
+@click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
 @click.option("--issued", callback=iso_date, help="Issue date (YYYY-MM-DD); corrects the extracted one.")
 @click.option("--title", help="Title / subject.")
 @click.option("--type", "type_", help="chi_thi, nghi_quyet, ket_luan, ke_hoach, ...")
@@ -280,7 +300,7 @@ def directives_group() -> None:
 @click.option("--rule", help="Watch it for this rule only (default: every rule).")
 @click.option("--watch/--no-watch", default=True, show_default=True)
 @click.pass_context
-def add_cmd(ctx: click.Context, code, issued, title, type_, issuer, notes, rule, watch) -> None:
+def add_cmd(ctx: click.Context, code, issuer_unit, issued, title, type_, issuer, notes, rule, watch) -> None:
     """Add a document by hand or correct one (e.g. `add 25-CT/TU --issued 2023-09-20 --title "..."`)."""
     from alerts.directives import add_directive
 
@@ -291,6 +311,7 @@ def add_cmd(ctx: click.Context, code, issued, title, type_, issuer, notes, rule,
         c = add_directive(
             _db(ctx),
             code,
+            issuer_unit=issuer_unit,
             issued=issued,
             title=title,
             type=type_,
@@ -304,11 +325,13 @@ def add_cmd(ctx: click.Context, code, issued, title, type_, issuer, notes, rule,
     click.echo(f"{c}: {'watched' if watch else 'recorded, not watched'}")
 
 
-def _set(ctx: click.Context, code: str, watched: bool | None, rule: str | None) -> None:
+def _set(
+    ctx: click.Context, code: str, watched: bool | None, rule: str | None, issuer_unit: str | None
+) -> None:
     from alerts.directives import set_watched
 
     try:
-        c = set_watched(_db(ctx), code, watched, rule=rule)
+        c = set_watched(_db(ctx), code, watched, rule=rule, issuer_unit=issuer_unit)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{c}: {({True: 'watched', False: 'unwatched', None: 'the rules decide'})[watched]}")
@@ -316,27 +339,39 @@ def _set(ctx: click.Context, code: str, watched: bool | None, rule: str | None) 
 
 @directives_group.command("watch")
 @click.argument("code")
+@click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
 @click.option("--rule", help="For this rule only (default: every rule).")
 @click.pass_context
-def watch_cmd(ctx: click.Context, code, rule) -> None:
+def watch_cmd(ctx: click.Context, code, issuer_unit, rule) -> None:
     """Watch a document even if no rule selects it."""
-    _set(ctx, code, True, rule)
+    _set(ctx, code, True, rule, issuer_unit)
 
 
 @directives_group.command("unwatch")
 @click.argument("code")
+@click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
 @click.pass_context
-def unwatch_cmd(ctx: click.Context, code) -> None:
+def unwatch_cmd(ctx: click.Context, code, issuer_unit) -> None:
     """Stop watching a document, whatever the rules say."""
-    _set(ctx, code, False, None)
+    _set(ctx, code, False, None, issuer_unit)
 
 
 @directives_group.command("reset")
 @click.argument("code")
+@click.option(
+    "--issuer-unit",
+    help="The body whose numbering the code is (thành phố Hà Nội, quận Cầu Giấy), when several use it.",
+)
 @click.pass_context
-def reset_cmd(ctx: click.Context, code) -> None:
+def reset_cmd(ctx: click.Context, code, issuer_unit) -> None:
     """Drop a manual watch/unwatch decision: the rules decide again (corrections are kept)."""
-    _set(ctx, code, None, None)
+    _set(ctx, code, None, None, issuer_unit)
 
 
 @directives_group.command("list")
@@ -344,7 +379,10 @@ def reset_cmd(ctx: click.Context, code) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def dlist_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
-    """List watched documents (with the rules watching them), or every document with --all."""
+    """List watched documents (with the rules watching them), or every document with --all.
+
+    Columns: code, issuer unit ("?" when unresolved), issue date, rules watching it, title. --json: one object
+    per line with code, issuer_unit, type, issued, subject, watched_by, manual, notes."""
     from alerts.directives import register as reg
 
     rows = reg(_db(ctx, write=False), _rules(ctx), watched_only=not show_all)
@@ -355,7 +393,9 @@ def dlist_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         by = ", ".join(f"{k} ({v})" for k, v in r["watched_by"].items()) or (
             "unwatched" if r["manual"] == "unwatch" else "-"
         )
-        click.echo(f"{r['code']}\t{r['issued'] or 'undated'}\t{by}\t{r['title'] or ''}")
+        click.echo(
+            f"{r['code']}\t{r['issuer_unit'] or '?'}\t{r['issued'] or 'undated'}\t{by}\t{r['title'] or ''}"
+        )
     if not as_json:
         click.echo(f"{len(rows)} document(s)", err=True)
 

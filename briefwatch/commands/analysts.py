@@ -21,22 +21,24 @@ from briefwatch.commands import reader
 
 log = logging.getLogger("briefwatch.analysts")
 
+# the documents a --document (and --issuer-unit) names: every issuer's when no issuer unit is given
+_CHOSEN = "(SELECT id FROM documents WHERE code = :document AND (:issuer = '' OR issuer_key = :issuer))"
 EXPORTS: dict[str, tuple[str, str, str]] = {
     # what: (SQL, filter on a document, order)
     "events": (
         "SELECT * FROM events_flat",
-        "document IN (SELECT code FROM document_matches WHERE document = :document)",
+        f"document_id IN (SELECT member FROM document_matches WHERE document IN {_CHOSEN})",
         "ORDER BY date, event_id, document, url",
     ),
     "coverage": (
         "SELECT * FROM coverage",
-        "document = :document",
-        "ORDER BY document, district, unit",
+        f"document_id IN {_CHOSEN}",
+        "ORDER BY document, issuer_unit, district, unit",
     ),
     "documents": (
         "SELECT * FROM documents_overview",
-        "code IN (SELECT code FROM document_matches WHERE document = :document)",
-        "ORDER BY issued, code",
+        f"id IN (SELECT member FROM document_matches WHERE document IN {_CHOSEN})",
+        "ORDER BY issued, code, issuer_unit",
     ),
 }
 
@@ -57,14 +59,17 @@ def _open(path: Path):
 
 
 def export_rows(
-    conn: sqlite3.Connection, what: str, document: str | None
+    conn: sqlite3.Connection, what: str, document: str | None, issuer_unit: str | None = None
 ) -> tuple[list[str], Iterator[tuple]]:
     """Column names and a row iterator for ``what`` (events | coverage | documents)."""
+    from briefwatch.text import key
+
     sql, where, order = EXPORTS[what]
     params: dict[str, Any] = {}
     if document is not None:
         sql += f" WHERE {where}"
         params["document"] = document
+        params["issuer"] = key(issuer_unit) if issuer_unit else ""
     cur = conn.execute(f"{sql} {order}", params)
     return [c[0] for c in cur.description], iter(cur)
 
@@ -96,6 +101,10 @@ def write_json(out: IO[str], columns: list[str], rows: Iterator[tuple]) -> int:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--document", help="Only this document (e.g. 24-CT/TU); partial codes (24-CT) count for it.")
 @click.option(
+    "--issuer-unit",
+    help="With --document: only the one numbered by this body (thành phố Hà Nội, quận Cầu Giấy); default every issuer's.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -104,7 +113,13 @@ def write_json(out: IO[str], columns: list[str], rows: Iterator[tuple]) -> int:
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 BOM (for Excel).")
 @click.pass_context
 def export_cmd(
-    ctx: click.Context, what: str, fmt: str, document: str | None, output: Path | None, bom: bool
+    ctx: click.Context,
+    what: str,
+    fmt: str,
+    document: str | None,
+    issuer_unit: str | None,
+    output: Path | None,
+    bom: bool,
 ) -> None:
     """Export events (one row per event, document and evidence article), coverage (one row per document
     and unit that briefed it) or documents (with briefing counts), as CSV or a JSON array."""
@@ -122,7 +137,7 @@ def export_cmd(
             raise click.ClickException(
                 f"no document {document!r} in the database (see `briefwatch export documents`)"
             )
-    columns, rows = export_rows(conn, what, document)
+    columns, rows = export_rows(conn, what, document, issuer_unit)
     writer = write_csv if fmt == "csv" else write_json
     if output is None or str(output) == "-":
         sys.stdout.flush()

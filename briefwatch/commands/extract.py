@@ -68,13 +68,20 @@ def extract_cmd(files: tuple[Path, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--text-only", is_flag=True, help="Give the engine bare text (no url, title or publish date).")
 @click.option("-v", "verbose", is_flag=True, help="List every difference.")
-def score_cmd(paths: tuple[Path, ...], text_only: bool, verbose: bool) -> None:
+@click.option(
+    "--issuer-labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON {article id: {code: issuer_unit}} adding issuer labels to sets labelled elsewhere (issue #10).",
+)
+def score_cmd(paths: tuple[Path, ...], text_only: bool, verbose: bool, issuer_labels: Path | None) -> None:
     """Score the engine on labelled articles (ANNOTATION.md JSON files or folders of them)."""
     from briefwatch import scoring
 
     try:
         gold = scoring.load_labelled(paths)
-    except scoring.LabelError as exc:
+        if issuer_labels is not None:
+            scoring.add_issuer_labels(gold, json.loads(issuer_labels.read_text(encoding="utf-8")))
+    except (scoring.LabelError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     res = scoring.score(gold, scoring.run(gold, text_only=text_only))
     details = res.pop("details")

@@ -129,19 +129,27 @@ def coverage_page(
     today: dt.date,
     rule: str | None = None,
     province: str = "Hà Nội",
+    doc_id: int | None = None,
 ) -> dict[str, Any] | None:
-    """Everything the coverage page shows for document ``code``; None when the document is unknown."""
+    """Everything the coverage page shows for document ``code`` (the row ``doc_id`` when several issuers
+    number that code; default: the first one with a resolved issuer); None when the document is unknown."""
     code = normalise_code(code)
     docs = _rows(
         conn,
         "SELECT d.*, instr(d.code, '/') = 0 AS partial, fa.url AS first_seen_url"
-        " FROM documents d LEFT JOIN articles fa ON fa.id = d.first_article_id WHERE d.code = ?",
+        " FROM documents d LEFT JOIN articles fa ON fa.id = d.first_article_id WHERE d.code = ?"
+        " ORDER BY d.issuer_unit IS NULL, d.issuer_unit, d.year, d.id",
         [code],
     )
     if not docs:
         return None
-    doc = docs[0]
-    cov = _rows(conn, "SELECT * FROM coverage WHERE document = ? ORDER BY unit", [code])
+    doc = next((d for d in docs if d["id"] == doc_id), docs[0])
+    others = [d for d in docs if d["id"] != doc["id"]]
+    province = doc.get("issuer_province") or province
+    others_by_issuer = [
+        {"id": d["id"], "issuer_unit": d["issuer_unit"], "issued": d["issued"]} for d in others
+    ]
+    cov = _rows(conn, "SELECT * FROM coverage WHERE document_id = ? ORDER BY unit", [doc["id"]])
     # each event belongs to one unit: the overview's counts follow from the coverage rows
     doc["units_briefed"] = len(cov)
     doc["events"] = sum(c["events"] for c in cov)
@@ -152,13 +160,13 @@ def coverage_page(
         rules = [
             r[0]
             for r in conn.execute(
-                "SELECT DISTINCT rule FROM alert_states WHERE document = ? ORDER BY rule", [code]
+                "SELECT DISTINCT rule FROM alert_states WHERE document_id = ? ORDER BY rule", [doc["id"]]
             )
         ]
         if rules:
             rule = rule if rule in rules else rules[0]
             alert_rows = _rows(
-                conn, "SELECT * FROM alert_states WHERE rule = ? AND document = ?", [rule, code]
+                conn, "SELECT * FROM alert_states WHERE rule = ? AND document_id = ?", [rule, doc["id"]]
             )
     if alert_rows:
         expected = alert_rows
@@ -222,6 +230,7 @@ def coverage_page(
     others = [dict(r, url=safe_url(r["first_url"])) for r in index.unused()]
     return {
         "document": doc,
+        "issuers": others_by_issuer,
         "code": code,
         "rule": rule,
         "rules": rules,
@@ -250,12 +259,13 @@ def documents_index(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         WITH cited AS (
             SELECT m.document, SUM(x.n) AS events
             FROM document_matches m
-            JOIN (SELECT code, COUNT(*) AS n FROM event_documents GROUP BY code) x ON x.code = m.code
+            JOIN (SELECT document_id, COUNT(*) AS n FROM event_documents GROUP BY document_id) x
+                ON x.document_id = m.member
             GROUP BY m.document
         )
-        SELECT d.code, d.type, d.issuer, d.issued, d.subject, d.first_seen,
+        SELECT d.id, d.code, d.issuer_unit, d.type, d.issuer, d.issued, d.subject, d.first_seen,
                instr(d.code, '/') = 0 AS partial, coalesce(c.events, 0) AS events
-        FROM documents d LEFT JOIN cited c ON c.document = d.code
-        ORDER BY coalesce(d.issued, substr(d.first_seen, 1, 10)) DESC, d.code
+        FROM documents d LEFT JOIN cited c ON c.document = d.id
+        ORDER BY coalesce(d.issued, substr(d.first_seen, 1, 10)) DESC, d.code, d.issuer_unit
         """,
     )

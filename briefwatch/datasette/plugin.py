@@ -33,11 +33,13 @@ async def coverage_index_view(datasette, request):
 async def coverage_view(datasette, request):
     code = request.url_vars["code"]
     rule = request.args.get("rule")
+    doc = request.args.get("doc")
+    doc_id = int(doc) if doc and doc.isdigit() else None
     db = _database(datasette)
     today = dt.date.today()
 
     def _run(conn: sqlite3.Connection):
-        return coverage_page(conn, code, today=today, rule=rule)
+        return coverage_page(conn, code, today=today, rule=rule, doc_id=doc_id)
 
     page = await db.execute_fn(_run)
     if page is None:

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from alerts.directives import label
+
 HERE = Path(__file__).parent
 SITES = HERE / "sites"
 SOURCES_TEMPLATE = HERE / "sources.yaml"
@@ -118,7 +120,7 @@ def coverage(db: Any, rule: str | None = None) -> dict[str, Any]:
     """{"documents": [(code, due)], "rows": [(unit, district, {code: (status, briefed_on, days_late)})],
     "totals": {code: {status: n}}} from alert_states; status: in_time | late | never | not_due | unmonitored."""
     cur = db.execute(
-        "SELECT rule, document, unit, district, state, due_date, briefed_on FROM alert_states "
+        "SELECT rule, document, unit, district, state, due_date, briefed_on, issuer_unit FROM alert_states "
         + ("WHERE rule = ? " if rule else "")
         + "ORDER BY document, unit",
         [rule] if rule else [],
@@ -126,7 +128,8 @@ def coverage(db: Any, rule: str | None = None) -> dict[str, Any]:
     docs: dict[str, str] = {}
     units: dict[tuple[str, str | None], dict[str, tuple]] = {}
     totals: dict[str, dict[str, int]] = {}
-    for _rule, code, unit, district, state, due, briefed in cur.fetchall():
+    for _rule, code, unit, district, state, due, briefed, issuer_unit in cur.fetchall():
+        code = label(code, issuer_unit)
         if briefed:
             late = (dt.date.fromisoformat(briefed[:10]) - dt.date.fromisoformat(due[:10])).days if due else 0
             status = "late" if late > 0 else "in_time"

@@ -76,3 +76,25 @@ def test_validator_rejects_bad_labels(tmp_path):
         "district-level unit 'huyện Mê Linh' no longer exists",
     ):
         assert msg in p.stdout, (msg, p.stdout)
+
+
+def test_corpus_real_issuer_labels_name_documents_of_those_articles():
+    """tests/corpus/corpus-real-issuers.json: {article id: {code: issuer_unit or null}} for ../shared/corpus-real."""
+    import json
+    import unicodedata
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    labels = json.loads((here / "corpus-real-issuers.json").read_text(encoding="utf-8"))
+    assert labels and all(k.startswith(("hanoi-", "other-")) for k in labels)
+    for codes in labels.values():
+        for code, unit in codes.items():
+            assert code == code.upper().replace(" ", "")
+            assert unit is None or (unit.strip() and unit == unicodedata.normalize("NFC", unit))
+    shared = here.parent.parent.parent / "shared" / "corpus-real"
+    for aid, codes in labels.items():
+        f = next(shared.glob(f"**/{aid}.json"), None) if shared.is_dir() else None
+        if f is None:
+            continue
+        listed = {d["code"] for d in json.loads(f.read_text(encoding="utf-8")).get("documents") or []}
+        assert set(codes) <= listed, aid

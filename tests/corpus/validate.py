@@ -41,6 +41,7 @@ REAL_TEXTS = HERE.parents[1] / ".real-study"  # where the texts are rebuilt loca
 REAL_ID = re.compile(r"rs-[a-z]-\d{3}")
 EVENT_KEYS = {"unit", "unit_type", "district", "province", "directives", "date", "kind", "attendees"}
 DOC_KEYS = {"code", "type", "issuer", "issued", "subject"}
+OPTIONAL_DOC_KEYS = {"issuer_unit"}  # issue #10: whose numbering the code is (a unit name, "trung ương" or null)
 UNIT_TYPES = {
     "xa": "xã",
     "phuong": "phường",
@@ -266,9 +267,12 @@ def check_file(path: Path, gz: Gazetteer) -> tuple[list[str], list[str]]:
     if not isinstance(docs, list):
         return errs + ["documents must be a list"], warns
     for d in docs:
-        if not isinstance(d, dict) or set(d) != DOC_KEYS:
+        if not isinstance(d, dict) or not DOC_KEYS <= set(d) <= DOC_KEYS | OPTIONAL_DOC_KEYS:
             errs.append(f"document keys: {d}")
             continue
+        iu = d.get("issuer_unit")
+        if iu is not None and (not isinstance(iu, str) or iu != unicodedata.normalize("NFC", iu) or not iu.strip()):
+            errs.append(f"issuer_unit must be a non-empty NFC string or null: {iu!r}")
         c = d["code"]
         if c != norm_code(c) or "–" in c or "—" in c:
             errs.append(f"code not normalised: {c!r}")

@@ -71,3 +71,41 @@ def test_scorer_counts_partial_codes_and_tone_placement():
     res = scoring.score(gold, pred)
     assert (res["pair_tp"], res["pair_fp"], res["pair_fn"]) == (1, 1, 0)
     assert res["precision"] == 0.5 and res["recall"] == 1.0
+
+
+def test_scorer_measures_issuer_units_where_labelled():
+    gold = [
+        {
+            "id": "x",
+            "events": [],
+            "documents": [
+                {"code": "24-CT/TU", "issuer_unit": "tỉnh Nghệ An"},
+                {"code": "133-KH/QU", "issuer_unit": "quận Cầu Giấy"},
+                {"code": "7-KL/TW"},  # not labelled: not counted
+            ],
+        }
+    ]
+    pred = [
+        {
+            "events": [],
+            "documents": [
+                {"code": "24-CT/TU", "issuer_unit": "Tỉnh Nghệ An"},
+                {"code": "133-KH/QU", "issuer_unit": None},
+                {"code": "7-KL/TW", "issuer_unit": "trung ương"},
+            ],
+        }
+    ]
+    res = scoring.score(gold, pred)
+    assert res["issuer_labelled"] == 2
+    assert res["issuer_resolved"] == 0.5
+    assert res["issuer_acc"] == 0.5
+    assert res["issuer_precision"] == 1.0
+    assert "issuer_unit of 133-KH/QU: gold='quận Cầu Giấy' got=None" in res["details"][0]["fields"]
+
+
+def test_issuer_labels_kept_apart_are_merged_and_checked():
+    gold = [{"id": "a", "events": [], "documents": [{"code": "24-CT/TU"}]}]
+    assert scoring.add_issuer_labels(gold, {"a": {"24-ct/tu": "thành phố Hà Nội"}}) == 1
+    assert gold[0]["documents"][0]["issuer_unit"] == "thành phố Hà Nội"
+    with pytest.raises(scoring.LabelError):
+        scoring.add_issuer_labels(gold, {"a": {"25-CT/TU": None}})

@@ -69,3 +69,25 @@ def test_a_commune_code_on_a_paper_with_no_commune_named_stays_unresolved():
 def test_the_central_boards_codes_are_central():
     text = "Ngày 2/2/2024, Đảng ủy xã Tiền Phong tổ chức hội nghị quán triệt Hướng dẫn số 125-HD/BTGTW về học tập."
     assert issuers(text) == {"125-HD/BTGTW": "trung ương"}
+
+
+def test_a_district_code_with_the_districts_initials_is_that_districts():
+    text = (
+        "Ngày 14/4/2016, Quận ủy Tây Hồ tổ chức hội nghị triển khai Chương trình số 01-CTr/QUTH về xây dựng "
+        "Đảng bộ trong sạch, vững mạnh."
+    )
+    assert issuers(text) == {"01-CTR/QUTH": "quận Tây Hồ"}
+
+
+def test_issuer_area_names_the_province_and_district_of_an_issuer():
+    from briefwatch.gazetteer import load_gazetteer
+    from briefwatch.issuers import issuer_area
+
+    gz = load_gazetteer()
+    assert issuer_area("thành phố Hà Nội", gz) == ("Hà Nội", None)
+    assert issuer_area("Tỉnh Nghệ An", gz) == ("Nghệ An", None)
+    assert issuer_area("quận Cầu Giấy", gz) == ("Hà Nội", "Cầu Giấy")
+    assert issuer_area("thành phố Vinh", gz) == ("Nghệ An", "Vinh")
+    assert issuer_area("Đảng ủy Khối các cơ quan tỉnh Nghệ An", gz) == ("Nghệ An", None)
+    assert issuer_area("trung ương", gz) == (None, None)
+    assert issuer_area(None, gz) == (None, None)
