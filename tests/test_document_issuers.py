@@ -283,3 +283,17 @@ rules:
     )
     summary = evaluate(db, rules, "2023-10-01", now=dt.datetime(2023, 10, 1, 8, tzinfo=dt.UTC))
     assert summary["changed"] == 0 and summary["digests_queued"] == 0
+
+
+def test_coverage_page_of_a_code_two_provinces_number_shows_one_and_links_the_other():
+    from briefwatch.datasette.coverage import coverage_page
+
+    db = _load(ARTICLES)
+    ids = dict(db.execute("SELECT issuer_unit, id FROM documents WHERE code = '24-CT/TU'").fetchall())
+    page = coverage_page(db.conn, "24-ct/tu", today=dt.date(2024, 10, 1), doc_id=ids["tỉnh Nghệ An"])
+    assert page["document"]["issuer_unit"] == "tỉnh Nghệ An"
+    assert page["province"] == "Nghệ An"
+    assert [o["issuer_unit"] for o in page["issuers"]] == ["thành phố Hà Nội"]
+    assert [u["unit"] for u in page["others"]] == ["tỉnh Nghệ An"]  # its event; no Hanoi unit
+    page = coverage_page(db.conn, "24-CT/TU", today=dt.date(2024, 10, 1), doc_id=ids["thành phố Hà Nội"])
+    assert [u["unit"] for u in page["others"]] == ["thành phố Hà Nội"]

@@ -160,6 +160,8 @@ def test_index_search_and_read_only(server):
     q = urllib.parse.urlencode({"document": "24-ct/tu", "_shape": "array"})
     rows = json.loads(_get(f"{base}/briefwatch/coverage_by_district.json?{q}")[1])
     assert {(r["district"], r["units_briefed"]) for r in rows} == {("Mê Linh", 3), ("(no district)", 1)}
+    q = urllib.parse.urlencode({"document": "24-ct/tu", "issuer_unit": "Tỉnh Nghệ An", "_shape": "array"})
+    assert json.loads(_get(f"{base}/briefwatch/coverage_by_district.json?{q}")[1]) == []
 
     # writes are refused and change nothing
     n_before = json.loads(
