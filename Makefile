@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test soak lint format bench clean
+.PHONY: install demo test soak lint format bench i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/python benchmarks/bench_memory.py
+
+i18n: install
+	$(BIN)/python -m briefwatch.i18n_catalog extract
+	$(BIN)/python -m briefwatch.i18n_catalog update
+	$(BIN)/python -m briefwatch.i18n_catalog compile
+	$(BIN)/python -m briefwatch.i18n_catalog check
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -8,9 +8,11 @@ source for it is failing"), never as the unit's failure.
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import hashlib
 import html
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -18,11 +20,11 @@ import sqlite_utils
 
 from alerts.directives import label, load_directives
 from alerts.rules import Recipient, Rules
+from briefwatch.i18n import N_, fmt_date, translation
 
-_NO_DISTRICT = "(city / province level)"
+_NO_DISTRICT = "\x00"  # the group of units without a district (2-level era, city level)
 MAX_SECTIONS = 25  # documents detailed in one digest; the rest are summarised in one line each
 MAX_LINES = 40  # lines per category and district before "... and N more"
-_KIND_LABEL = {"overdue": "NEW", "reminder": "reminder"}
 
 
 @dataclass
@@ -33,8 +35,11 @@ class Digest:
 
 
 def digest_key(as_of: dt.date, notes: list[dict]) -> str:
+    # a document by what names it (code, issuer unit, issue date), not by its row id: a rebuilt database
+    # numbers its rows in another order, and the same news must keep the same key
     ids = sorted(
-        f"{n['rule']}|{n.get('document_id', n['document'])}|{n['unit_id']}|{n['kind']}" for n in notes
+        f"{n['rule']}|{n['document']}|{n.get('issuer_unit') or ''}|{n.get('issued') or ''}|{n['unit_id']}|{n['kind']}"
+        for n in notes
     )
     return f"digest:{as_of.isoformat()}:" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
 
@@ -71,13 +76,16 @@ def _section(
                     "briefed_on",
                     "event_id",
                     "issued",
+                    "province",
+                    "issuer_unit",
                 ),
                 r,
                 strict=True,
             )
         )
         for r in db.execute(
-            "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued FROM alert_states "
+            "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued, province, "
+            "issuer_unit FROM alert_states "
             "WHERE rule = ? AND document_id = ? ORDER BY district, unit",
             [rule, doc_id],
         )
@@ -103,7 +111,10 @@ def build_digest(
     notes: list[dict],
     as_of: dt.date,
 ) -> Digest:
-    """The digest for one recipient from this evaluation's notifications (``notes``, already in scope)."""
+    """The digest for one recipient from this evaluation's notifications (``notes``, already in scope), in the
+    language of ``settings.language`` (Vietnamese by default)."""
+    lang = rules.settings.language
+    _ = translation(lang).gettext
     by_doc: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
     for n in notes:  # a document is named with its issuer: two issuers may number the same code
         by_doc[(label(n["document"], n.get("issuer_unit")), n["rule"], n["document_id"])].append(n)
@@ -113,24 +124,17 @@ def build_digest(
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
     sections = [_section(db, rc, rule, code, doc_id, ns) for (code, rule, doc_id), ns in detailed]
     rest = [
-        (code, rule, _note_counts(ns))
+        (code, rule, _note_counts(ns, translation(lang)))
         for (code, rule, _doc_id), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
     ]
     ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
-    kinds = defaultdict(int)
-    for n in notes:
-        kinds[n["kind"]] += 1
-    parts = []
-    if kinds["overdue"]:
-        parts.append(f"{kinds['overdue']} newly overdue")
-    if kinds["reminder"]:
-        parts.append(f"{kinds['reminder']} still overdue")
-    if kinds["late"]:
-        parts.append(f"{kinds['late']} late report{'s' if kinds['late'] > 1 else ''}")
-    if kinds["unmonitored"]:
-        parts.append(f"{kinds['unmonitored']} not monitored")
     codes = ", ".join(sorted({c for c, _r, _d in by_doc}))
-    subject = f"briefwatch {as_of.isoformat()} · {rc.scope.describe()}: {codes}: {', '.join(parts)}"
+    subject = _("briefwatch {date} · {scope}: {codes}: {news}").format(
+        date=fmt_date(as_of, lang),
+        scope=rc.scope.describe(_),
+        codes=codes,
+        news=_note_counts(notes, translation(lang)),
+    )
     if len(subject) > 180:
         subject = subject[:177] + "..."
     text, body = _render(sections, docs, ev, rc, as_of, rules, rest)
@@ -142,68 +146,77 @@ def build_digest(
     return Digest(digest_key(as_of, notes), subject, msg)
 
 
-def _note_counts(notes: list[dict]) -> str:
-    c = defaultdict(int)
+def _note_counts(notes: list[dict], t: gettext.NullTranslations) -> str:
+    c: dict[str, int] = defaultdict(int)
     for n in notes:
         c[n["kind"]] += 1
     label = {
-        "overdue": "newly overdue",
-        "reminder": "still overdue",
-        "late": "late",
-        "unmonitored": "not monitored",
+        "overdue": t.gettext("{n} newly overdue"),
+        "reminder": t.gettext("{n} still overdue"),
+        "late": t.ngettext("{n} late report", "{n} late reports", c["late"]),
+        "unmonitored": t.gettext("{n} not monitored"),
     }
-    return ", ".join(f"{c[k]} {v}" for k, v in label.items() if c[k])
+    return ", ".join(v.format(n=c[k]) for k, v in label.items() if c[k])
 
 
-def _counts_line(c: dict) -> str:
+def _counts_line(c: dict, _: Callable[[str], str]) -> str:
     total = sum(c.values())
     briefed = c["briefed"] + c["resolved"]
-    s = f"{briefed}/{total} units briefed ({c['briefed']} on time, {c['resolved']} late)"
+    s = _("{briefed}/{total} units briefed ({on_time} on time, {late} late)").format(
+        briefed=briefed, total=total, on_time=c["briefed"], late=c["resolved"]
+    )
     extra = [
-        (c["overdue"] + c["reminded"], "overdue"),
-        (c["silenced"], "silenced"),
-        (c["no_coverage"], "not covered by any monitored source"),
-        (c["source_failing"], "source failing"),
-        (c["not_due"], "not due yet"),
+        (c["overdue"] + c["reminded"], _("{n} overdue")),
+        (c["silenced"], _("{n} silenced")),
+        (c["no_coverage"], _("{n} not covered by any monitored source")),
+        (c["source_failing"], _("{n} with a failing source")),
+        (c["not_due"], _("{n} not due yet")),
     ]
-    return s + "".join(f"; {n} {label}" for n, label in extra if n)
+    return s + "".join("; " + text.format(n=n) for n, text in extra if n)
 
 
-def _unit_lines(s: dict, as_of: dt.date, ev: dict) -> dict[str, list[tuple[str, str, list]]]:
+def _unit_lines(
+    s: dict, as_of: dt.date, ev: dict, _: Callable[[str], str], lang: str
+) -> dict[str, list[tuple[str, str, list]]]:
     """district → [(category, text, evidence)] for one section."""
     by_d: dict[str, list[tuple[str, str, list]]] = defaultdict(list)
     order = {"overdue": 0, "late": 1, "unmonitored": 2, "silenced": 3, "briefed": 4}
     unmonitored: dict[tuple[str, str], list[str]] = defaultdict(list)
+    kind_label = {"overdue": _("NEW"), "reminder": _("reminder")}
     for r in s["rows"]:
         note = s["notes"].get((r["unit"], r["district"]))
         st = r["state"]
         due = dt.date.fromisoformat(r["due_date"])
         links = ev.get(r["event_id"], []) if r["event_id"] else []
+        where = r["district"] or _NO_DISTRICT
+        dates = {"due": fmt_date(r["due_date"], lang), "on": fmt_date(r["briefed_on"], lang)}
         if st in ("overdue", "reminded"):
+            tag = kind_label.get(note["kind"], "") if note else ""
             days = (as_of - due).days
-            tag = _KIND_LABEL.get(note["kind"], "") if note else ""
-            line = f"{r['unit']}: {days} day{'s' if days != 1 else ''} overdue (due {r['due_date']})" + (
-                f" [{tag}]" if tag else ""
-            )
-            by_d[r["district"] or _NO_DISTRICT].append(("overdue", line, []))
+            line = translation(lang).ngettext(
+                "{unit}: {days} day overdue (due {due})", "{unit}: {days} days overdue (due {due})", days
+            ).format(unit=r["unit"], days=days, **dates) + (f" [{tag}]" if tag else "")
+            by_d[where].append(("overdue", line, []))
         elif st == "resolved" and note and note["kind"] == "late":
             if r["briefed_on"] and r["briefed_on"] <= r["due_date"]:  # held in time, found after the alert
-                line = f"{r['unit']}: briefing on {r['briefed_on']} found after the alert (in time: due {r['due_date']})"
+                line = _("{unit}: briefing on {on} found after the alert (in time: due {due})")
             else:
-                line = f"{r['unit']}: reported late, briefing on {r['briefed_on']} (due {r['due_date']})"
-            by_d[r["district"] or _NO_DISTRICT].append(("late", line, links))
+                line = _("{unit}: reported late, briefing on {on} (due {due})")
+            by_d[where].append(("late", line.format(unit=r["unit"], **dates), links))
         elif st in ("no_coverage", "source_failing"):
-            unmonitored[(r["district"] or _NO_DISTRICT, st)].append(r["unit"])
+            unmonitored[(where, st)].append(r["unit"])
         elif st == "silenced":
-            by_d[r["district"] or _NO_DISTRICT].append(("silenced", f"{r['unit']}: silenced", []))
+            by_d[where].append(("silenced", _("{unit}: silenced").format(unit=r["unit"]), []))
         elif st in ("briefed", "resolved"):
-            late = " (late)" if st == "resolved" else ""
-            by_d[r["district"] or _NO_DISTRICT].append(
-                ("briefed", f"{r['unit']}: briefed on {r['briefed_on']}{late}", links)
-            )
+            line = _("{unit}: briefed on {on} (late)") if st == "resolved" else _("{unit}: briefed on {on}")
+            by_d[where].append(("briefed", line.format(unit=r["unit"], **dates), links))
     for (district, st), names in unmonitored.items():
-        why = "no monitored source covers" if st == "no_coverage" else "our source is failing for"
-        by_d[district].append(("unmonitored", f"{why} {len(names)} unit(s): {', '.join(sorted(names))}", []))
+        why = (
+            _("no monitored source covers {n} unit(s): {units}")
+            if st == "no_coverage"
+            else _("our source is failing for {n} unit(s): {units}")
+        )
+        by_d[district].append(("unmonitored", why.format(n=len(names), units=", ".join(sorted(names))), []))
     for d, lines in by_d.items():
         lines.sort(key=lambda x: (order[x[0]], x[1]))
         capped, seen = [], defaultdict(int)
@@ -213,18 +226,20 @@ def _unit_lines(s: dict, as_of: dt.date, ev: dict) -> dict[str, list[tuple[str, 
                 capped.append((cat, line, links))
         for cat, n in seen.items():
             if n > MAX_LINES:
-                capped.append((cat, f"... and {n - MAX_LINES} more (briefwatch alerts list)", []))
+                capped.append(
+                    (cat, _("... and {n} more (briefwatch alerts list)").format(n=n - MAX_LINES), [])
+                )
         capped.sort(key=lambda x: order[x[0]])
         by_d[d] = capped
     return by_d
 
 
 _HEAD = {
-    "overdue": "Overdue",
-    "late": "Late reports",
-    "unmonitored": "Not monitored (not the unit's failure)",
-    "silenced": "Silenced",
-    "briefed": "Briefed",
+    "overdue": N_("Overdue"),
+    "late": N_("Late reports"),
+    "unmonitored": N_("Not monitored (not the unit's failure)"),
+    "silenced": N_("Silenced"),
+    "briefed": N_("Briefed"),
 }
 
 
@@ -232,10 +247,15 @@ def _render(
     sections: list[dict], docs: dict, ev: dict, rc: Recipient, as_of: dt.date, rules: Rules, rest: list[tuple]
 ) -> tuple[str, str]:
     e = html.escape
-    t: list[str] = [f"Briefing status on {as_of.isoformat()} for {rc.scope.describe()}.", ""]
+    lang = rules.settings.language
+    _ = translation(lang).gettext
+    intro = _("Briefing status on {date} for {scope}.").format(
+        date=fmt_date(as_of, lang), scope=rc.scope.describe(_)
+    )
+    t: list[str] = [intro, ""]
     h: list[str] = [
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
-        f"<p>Briefing status on {e(as_of.isoformat())} for {e(rc.scope.describe())}.</p>",
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+        f"<p>{e(intro)}</p>",
     ]
     for s in sections:
         d = docs.get(s["doc_id"])
@@ -245,23 +265,31 @@ def _render(
         issued = s["rows"][0]["issued"] if s["rows"] else ""
         head = f"{s['code']}" + (f": {title}" if title else "")
         meta = (
-            f"issued {issued}" + (f" by {issuer}" if issuer else "") + f", deadline {due}, rule {s['rule']}"
+            (_("issued {date} by {issuer}") if issuer else _("issued {date}")).format(
+                date=fmt_date(issued, lang), issuer=issuer
+            )
+            + ", "
+            + _("deadline {date}, rule {rule}").format(date=fmt_date(due, lang), rule=s["rule"])
         )
-        counts = _counts_line(s["count"])
+        counts = _counts_line(s["count"], _)
         t += ["=" * 70, head, meta, counts, ""]
         h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
-        by_d = _unit_lines(s, as_of, ev)
+        by_d = _unit_lines(s, as_of, ev, _, lang)
         for district in sorted(by_d, key=lambda x: (x == _NO_DISTRICT, x)):
-            label = district if district == _NO_DISTRICT else f"District {district}"
-            t += [f"-- {label}"]
-            h += [f"<h3>{e(label)}</h3>"]
+            heading = (
+                _("City / province level, and units without a district")
+                if district == _NO_DISTRICT
+                else _("District {name}").format(name=district)
+            )
+            t += [f"-- {heading}"]
+            h += [f"<h3>{e(heading)}</h3>"]
             cur = None
             for cat, line, links in by_d[district]:
                 if cat != cur:
-                    t.append(f"  {_HEAD[cat]}:")
+                    t.append(f"  {_(_HEAD[cat])}:")
                     if cur is not None:
                         h.append("</ul>")
-                    h.append(f"<p><i>{e(_HEAD[cat])}</i></p><ul>")
+                    h.append(f"<p><i>{e(_(_HEAD[cat]))}</i></p><ul>")
                     cur = cat
                 t.append(f"    - {line}")
                 t += [f"        {url}" for url, _title in links]
@@ -275,18 +303,19 @@ def _render(
                 h.append("</ul>")
             t.append("")
     if rest:
-        t += [
-            "=" * 70,
-            f"{len(rest)} more document(s) with news (details: briefwatch alerts list --document CODE):",
-        ]
-        h += [f"<h2>{len(rest)} more document(s) with news</h2><ul>"]
+        more = _("{n} more document(s) with news").format(n=len(rest))
+        t += ["=" * 70, more + " " + _("(details: briefwatch alerts list --document CODE):")]
+        h += [f"<h2>{e(more)}</h2><ul>"]
         for code, rule, counts in rest:
             t.append(f"  - {code} ({rule}): {counts}")
             h.append(f"<li>{e(code)} ({e(rule)}): {e(counts)}</li>")
         h.append("</ul>")
-    foot = "You receive this because alerts.yaml lists you as a recipient; silence a unit with `briefwatch alerts silence`."
+    foot = _(
+        "You receive this because alerts.yaml lists you as a recipient; silence a unit with "
+        "`briefwatch alerts silence`."
+    )
     if rules.settings.base_url:
-        foot += f" Browse: {rules.settings.base_url}"
+        foot += " " + _("Browse: {url}").format(url=rules.settings.base_url)
     t += ["", foot]
     h += [f"<hr><p style='color:#666'>{e(foot)}</p></body></html>"]
     return "\n".join(t) + "\n", "\n".join(h) + "\n"

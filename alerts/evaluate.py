@@ -23,7 +23,7 @@ import sqlite_utils
 
 from alerts import immediate
 from alerts.directives import load_directives, watched_by
-from alerts.keys import district_key, text_key
+from alerts.keys import district_key, province_key, text_key
 from alerts.rules import Recipient, Rules, Scope
 
 log = logging.getLogger(__name__)
@@ -551,20 +551,34 @@ def _refresh_briefs(
 
 
 def _in_scope(scope: Scope, row: dict) -> bool:
+    """Does the (rule, document, unit) row fall in the recipient's scope? Every given criterion applies."""
     if scope.all:
         return True
     if scope.unit:
         if text_key(scope.unit) != text_key(row["unit"]):
             return False
-        return (
-            not scope.district
-            or not row.get("district")
-            or district_key(scope.district) == district_key(row["district"])
-        )
-    dk = district_key(scope.district)
-    return district_key(row.get("district")) == dk or (
-        row.get("unit_type") in DISTRICT_LEVEL and district_key(row["unit"]) == dk
-    )
+        if (
+            scope.district
+            and row.get("district")
+            and district_key(scope.district) != district_key(row["district"])
+        ):
+            return False
+    elif scope.district:
+        dk = district_key(scope.district)
+        if not (
+            district_key(row.get("district")) == dk
+            or (row.get("unit_type") in DISTRICT_LEVEL and district_key(row["unit"]) == dk)
+        ):
+            return False
+    if scope.units and text_key(row["unit"]) not in {text_key(u) for u in scope.units}:
+        return False
+    if scope.province and province_key(row.get("province")) != province_key(scope.province):
+        return False
+    if scope.unit_types and row.get("unit_type") not in scope.unit_types:
+        return False
+    if scope.issuer_unit and text_key(row.get("issuer_unit")) != text_key(scope.issuer_unit):
+        return False
+    return True
 
 
 def recipient_wants(rc: Recipient, row: dict) -> bool:

@@ -27,6 +27,14 @@ def district_key(s: str | None) -> str:
     return _DISTRICT_WORDS.sub("", text_key(s))
 
 
+_PROVINCE_WORDS = re.compile(r"^(tỉnh|thành phố|tp\.?)\s+")
+
+
+def province_key(s: str | None) -> str:
+    """Key of a province's short name; a leading type word is dropped (``"tỉnh Nghệ An"`` → ``"nghệ an"``)."""
+    return _PROVINCE_WORDS.sub("", text_key(s))
+
+
 _PARTY = re.compile(r"^(\d+[A-Z]?)-([A-ZĐ]+)(?:/(.+))?$")
 _GOV = re.compile(r"^(\d+)/([A-ZĐ]+)-(.+)$")
 

@@ -43,16 +43,39 @@ class RulesError(Exception):
 
 @dataclass(frozen=True)
 class Scope:
+    """Which units a recipient hears about. Present-day scopes: ``province``, a list of ``units``,
+    ``unit_types``, the documents of one ``issuer_unit``; ``district`` (and ``unit`` with a district) for
+    the 3-level era (before July 2025). Given together they all apply."""
+
     all: bool = False
     district: str | None = None
     unit: str | None = None
+    province: str | None = None
+    units: tuple[str, ...] = ()
+    unit_types: tuple[str, ...] = ()
+    issuer_unit: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, _: Any = None) -> str:
+        """How a digest names the scope (``_``: a gettext function; English when None)."""
+        _ = _ or (lambda s: s)
         if self.all:
-            return "all units"
+            return _("all units")
+        parts = []
         if self.unit:
-            return self.unit + (f" ({self.district})" if self.district else "")
-        return f"district {self.district}"
+            parts.append(self.unit + (f" ({self.district})" if self.district else ""))
+        elif self.district:
+            parts.append(_("district {name}").format(name=self.district))
+        if self.units:
+            parts.append(
+                ", ".join(self.units) if len(self.units) <= 3 else _("{n} units").format(n=len(self.units))
+            )
+        if self.province:
+            parts.append(self.province)
+        if self.unit_types:
+            parts.append("/".join(self.unit_types))
+        if self.issuer_unit:
+            parts.append(_("documents of {issuer}").format(issuer=self.issuer_unit))
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,7 @@ class UnitFilter:
     levels: tuple[str, ...]
     province: str | None = "Hà Nội"
     districts: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()  # only these units (names as in the gazetteer: phường Hoàn Kiếm)
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,7 @@ class Settings:
     max_attempts: int = 6  # outbox: dead-letter after this many failed sends
     backoff_seconds: int = 60  # first retry delay; doubles each time
     base_url: str | None = None  # optional link to the datasette instance in digests
+    language: str = "vi"  # digests and operator notices: vi (default) or en
 
 
 @dataclass
@@ -160,19 +185,82 @@ def _int(v: Any, where: str, *, minimum: int = 0, optional: bool = False) -> int
     return v
 
 
+_SCOPE_KEYS = {"all", "district", "unit", "province", "units", "unit_types", "issuer_unit"}
+
+
 def _scope(v: Any, where: str) -> Scope:
-    d = _keys(v, where, {"all", "district", "unit"})
+    d = _keys(v, where, _SCOPE_KEYS)
     if d.get("all") is True and len(d) == 1:
         return Scope(all=True)
     if "all" in d:
         raise _Bad(f"{where}: 'all' must be true and alone")
-    district, unit = d.get("district"), d.get("unit")
-    for k, x in (("district", district), ("unit", unit)):
+    names = {k: d.get(k) for k in ("district", "unit", "province", "issuer_unit")}
+    for k, x in names.items():
         if x is not None and (not isinstance(x, str) or not x.strip()):
             raise _Bad(f"{where}.{k}: expected a name")
-    if not district and not unit:
-        raise _Bad(f"{where}: give {{all: true}}, {{district: NAME}} or {{unit: NAME}}")
-    return Scope(district=district.strip() if district else None, unit=unit.strip() if unit else None)
+    units = _str_list(d.get("units"), f"{where}.units")
+    types = _str_list(d.get("unit_types"), f"{where}.unit_types")
+    bad = sorted(set(types) - UNIT_TYPES)
+    if bad:
+        raise _Bad(
+            f"{where}.unit_types: unknown unit type(s) {bad} (allowed: {', '.join(sorted(UNIT_TYPES))})"
+        )
+    if not any(names.values()) and not units and not types:
+        raise _Bad(
+            f"{where}: give {{all: true}}, {{province: NAME}}, {{units: [NAMES]}}, {{unit_types: [TYPES]}}, "
+            "{issuer_unit: NAME}, or for the 3-level era {district: NAME} / {unit: NAME}"
+        )
+    scope = Scope(
+        **{k: (x.strip() if x else None) for k, x in names.items()},
+        units=units,
+        unit_types=types,
+    )
+    _check_names(
+        where,
+        units=((scope.unit,) if scope.unit else ()) + units,
+        districts=(scope.district,) if scope.district else (),
+        provinces=(scope.province,) if scope.province else (),
+        issuers=(scope.issuer_unit,) if scope.issuer_unit else (),
+    )
+    return scope
+
+
+_GAZETTEER: list[Any] = []
+
+
+def _gazetteer() -> Any:
+    if not _GAZETTEER:
+        from briefwatch.gazetteer import load_gazetteer
+
+        _GAZETTEER.append(load_gazetteer())
+    return _GAZETTEER[0]
+
+
+def _check_names(
+    where: str,
+    *,
+    units: tuple[str, ...] = (),
+    districts: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
+    issuers: tuple[str, ...] = (),
+) -> None:
+    """Every name must be known to the gazetteer (either era): an unknown one is this entry's error, with the
+    closest known names (``Me Linh: unknown unit; did you mean xã Mê Linh?``)."""
+    from alerts import names as nm
+
+    gz = _gazetteer()
+    errors = [
+        e
+        for e in (
+            [nm.unit_error(x, gz) for x in units]
+            + [nm.district_error(x, gz) for x in districts]
+            + [nm.province_error(x, gz) for x in provinces]
+            + [nm.issuer_unit_error(x, gz) for x in issuers]
+        )
+        if e
+    ]
+    if errors:
+        raise _Bad(f"{where}: " + "; ".join(errors))
 
 
 def _recipient(v: Any, where: str) -> Recipient:
@@ -225,7 +313,7 @@ def _rule(v: Any, where: str) -> Rule:
         ),
         issuer_units=_str_list(dd.get("issuer_unit"), f"{where}.documents.issuer_unit"),
     )
-    ud = _keys(d["units"], f"{where}.units", {"levels", "province", "districts"}, {"levels"})
+    ud = _keys(d["units"], f"{where}.units", {"levels", "province", "districts", "units"}, {"levels"})
     levels = _str_list(ud.get("levels"), f"{where}.units.levels")
     bad = sorted(set(levels) - UNIT_TYPES)
     if bad or not levels:
@@ -236,7 +324,17 @@ def _rule(v: Any, where: str) -> Rule:
     if province is not None and not isinstance(province, str):
         raise _Bad(f"{where}.units.province: expected a name or null")
     units = UnitFilter(
-        levels=levels, province=province, districts=_str_list(ud.get("districts"), f"{where}.units.districts")
+        levels=levels,
+        province=province,
+        districts=_str_list(ud.get("districts"), f"{where}.units.districts"),
+        units=_str_list(ud.get("units"), f"{where}.units.units"),
+    )
+    _check_names(
+        where,
+        units=units.units,
+        districts=units.districts,
+        provinces=(province,) if province else (),
+        issuers=docs.issuer_units,
     )
     covers = d.get("district_conference_covers_communes", False)
     if not isinstance(covers, bool):
@@ -253,15 +351,23 @@ def _rule(v: Any, where: str) -> Rule:
 
 
 def _settings(v: Any) -> Settings:
-    d = _keys(v or {}, "settings", {"source_failing_runs", "max_attempts", "backoff_seconds", "base_url"})
+    d = _keys(
+        v or {},
+        "settings",
+        {"source_failing_runs", "max_attempts", "backoff_seconds", "base_url", "language"},
+    )
     base = d.get("base_url")
     if base is not None and not (isinstance(base, str) and base.startswith(("http://", "https://"))):
         raise _Bad("settings.base_url: expected an http(s) URL")
+    language = d.get("language", "vi")
+    if language not in ("vi", "en"):
+        raise _Bad(f"settings.language: vi or en, got {language!r}")
     return Settings(
         source_failing_runs=_int(d.get("source_failing_runs", 2), "settings.source_failing_runs", minimum=1),
         max_attempts=_int(d.get("max_attempts", 6), "settings.max_attempts", minimum=1),
         backoff_seconds=_int(d.get("backoff_seconds", 60), "settings.backoff_seconds", minimum=1),
         base_url=base,
+        language=language,
     )
 
 

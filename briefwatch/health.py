@@ -22,10 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+
+from briefwatch.i18n import N_, translation
 
 log = logging.getLogger(__name__)
 
@@ -65,29 +68,40 @@ def assess(
     *,
     interval_seconds: int | None = None,
     policy: HealthPolicy = HealthPolicy(),
+    _: Callable[[str], str] | None = None,
 ) -> Health:
     """Health of one source from its crawl runs (dicts with started_at, ended_at, status, new_articles,
-    fallback_share; any order). ``interval_seconds``: the source's crawl interval when known."""
+    fallback_share; any order). ``interval_seconds``: the source's crawl interval when known. ``_``: a gettext
+    function for the detail text (English when None)."""
+    _ = _ or (lambda m: m)
     done = sorted(
         (r for r in runs if r.get("status") not in (None, "running", "stopped", "busy")),
         key=lambda r: (r["started_at"], r.get("id") or 0),
     )
     if not done:
-        return Health("new", "no finished crawl yet")
+        return Health("new", _("no finished crawl yet"))
     ok = [r for r in done if r["status"] == "ok"]
     last_success = (ok[-1].get("ended_at") or ok[-1]["started_at"]) if ok else None
     recent = done[-policy.failing_runs :]
     if len(recent) >= policy.failing_runs and all(r["status"] in FAILED for r in recent):
-        what = ", ".join(f"{r['status']} at {r['started_at']}" for r in recent)
-        since = f"last success {last_success}" if last_success else "never succeeded"
-        return Health("failing", f"last {len(recent)} runs failed ({what}); {since}", last_success)
+        what = ", ".join(
+            _("{status} at {time}").format(status=r["status"], time=r["started_at"]) for r in recent
+        )
+        since = _("last success {time}").format(time=last_success) if last_success else _("never succeeded")
+        return Health(
+            "failing",
+            _("last {n} runs failed ({what}); {since}").format(n=len(recent), what=what, since=since),
+            last_success,
+        )
     measured = [r for r in ok if r.get("fallback_share") is not None][-2:]
     if len(measured) == 2 and all(r["fallback_share"] > policy.fallback_threshold for r in measured):
         shares = ", ".join(f"{r['fallback_share']:.0%}" for r in measured)
         return Health(
             "selectors_broken",
-            f"selectors missed: generic extraction for {shares} of pages in the last 2 runs "
-            f"(threshold {policy.fallback_threshold:.0%}); check the source's article selectors",
+            _(
+                "selectors missed: generic extraction for {shares} of pages in the last 2 runs "
+                "(threshold {threshold}); check the source's article selectors"
+            ).format(shares=shares, threshold=f"{policy.fallback_threshold:.0%}"),
             last_success,
         )
     if ok:
@@ -103,13 +117,23 @@ def assess(
         )
         quiet = (now - last_new).total_seconds()
         if quiet > expected:
-            what = f"last new article found {_iso(last_new)}" if productive else "no new article ever"
+            what = (
+                _("last new article found {time}").format(time=_iso(last_new))
+                if productive
+                else _("no new article ever")
+            )
             return Health(
                 "stale",
-                f"nothing new for {quiet / 86400:.1f} days ({what}); expected within {expected / 86400:.1f} days",
+                _("nothing new for {days} days ({what}); expected within {expected} days").format(
+                    days=f"{quiet / 86400:.1f}", what=what, expected=f"{expected / 86400:.1f}"
+                ),
                 last_success,
             )
-    return Health("ok", f"last run {done[-1]['status']} at {done[-1]['started_at']}", last_success)
+    return Health(
+        "ok",
+        _("last run {status} at {time}").format(status=done[-1]["status"], time=done[-1]["started_at"]),
+        last_success,
+    )
 
 
 def source_runs(db: sqlite_utils.Database, source: str, limit: int = 50) -> list[dict]:
@@ -129,26 +153,33 @@ def stored(db: sqlite_utils.Database) -> dict[str, dict]:
     return {r[0]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
 
 
-def _notice(source: str, prev: str | None, h: Health, now: dt.datetime) -> tuple[str, str] | None:
+_SUBJECTS = {
+    "ok": N_("[briefwatch] source {source} recovered"),
+    "failing": N_("[briefwatch] source {source} is failing"),
+    "stale": N_("[briefwatch] source {source} has brought nothing new"),
+    "selectors_broken": N_("[briefwatch] source {source} selectors stopped matching"),
+}
+
+
+def _notice(
+    source: str, prev: str | None, h: Health, now: dt.datetime, _: Callable[[str], str] | None = None
+) -> tuple[str, str] | None:
     """(subject, body) of the operators' notice for a change prev → h.state, or None (no notice)."""
+    _ = _ or (lambda m: m)
     if h.state == "new" or (h.state == "ok" and prev in (None, "new", "ok")):
         return None
+    subject = _(_SUBJECTS[h.state]).format(source=source)
     if h.state == "ok":
-        subject = f"[briefwatch] source {source} recovered"
-        body = f"Source {source} is healthy again (was {prev}).\n\n{h.detail}\n"
+        body = _("Source {source} is healthy again (was {prev}).").format(source=source, prev=prev)
     else:
-        label = {
-            "failing": "is failing",
-            "stale": "has brought nothing new",
-            "selectors_broken": "selectors stopped matching",
-        }
-        subject = f"[briefwatch] source {source} {label[h.state]}"
-        body = f"Source {source}: {h.state} (was {prev or 'unknown'}).\n\n{h.detail}\n"
-    body += (
-        f"\nDetected {_iso(now)}. This notice goes to the operators only; supervisors are not told that units "
-        "failed to brief because of it (their units show as source_failing / no coverage instead).\n"
-        "Check with: briefwatch status\n"
-    )
+        body = _("Source {source}: {state} (was {prev}).").format(
+            source=source, state=h.state, prev=prev or _("unknown")
+        )
+    body += f"\n\n{h.detail}\n\n" + _(
+        "Detected {time}. This notice goes to the operators only; supervisors are not told that units failed "
+        "to brief because of it (their units show as source_failing / no coverage instead)."
+    ).format(time=_iso(now))
+    body += "\n" + _("Check with: briefwatch status") + "\n"
     return subject, body
 
 
@@ -171,11 +202,12 @@ def update_health(
         failing_runs = getattr(getattr(rules, "settings", None), "source_failing_runs", 2) if rules else 2
         policy = HealthPolicy(failing_runs=failing_runs)
     names = sources if sources is not None else [s.name for s in registry.sources if s.enabled]
+    _ = translation(getattr(getattr(rules, "settings", None), "language", None)).gettext
     changes = []
     for name in names:
         src = registry.get(name) if registry is not None else None
         interval = schedule_interval_seconds(src.schedule) if src else None
-        h = assess(source_runs(db, name), now, interval_seconds=interval, policy=policy)
+        h = assess(source_runs(db, name), now, interval_seconds=interval, policy=policy, _=_)
         ts = _iso(now)
         with immediate(db):  # read-then-write: the state row and its notice together, or neither
             row = db.execute("SELECT state FROM source_health WHERE source = ?", [name]).fetchone()
@@ -186,7 +218,7 @@ def update_health(
                     [h.detail, ts, name],
                 )
                 continue
-            note = _notice(name, prev, h, now)
+            note = _notice(name, prev, h, now, _)
             queued = 0
             if note and rules is not None:
                 queued = notify_operators(

@@ -39,7 +39,7 @@ MELINH_COMMUNES = [
 
 RULES_YAML = textwrap.dedent(
     """
-    settings: {source_failing_runs: 2, max_attempts: 3, backoff_seconds: 60}
+    settings: {source_failing_runs: 2, max_attempts: 3, backoff_seconds: 60, language: en}
     operators: [ops@example.org]
     recipients:
       - email: supervisor.melinh@example.org
@@ -59,8 +59,12 @@ RULES_YAML = textwrap.dedent(
 _ids = itertools.count(1)
 
 
-def rules_from(text: str = RULES_YAML) -> Rules:
-    r = parse_rules(load_yaml(textwrap.dedent(text)))
+def rules_from(text: str = RULES_YAML, language: str = "en") -> Rules:
+    """Rules from YAML text. Digests default to Vietnamese; these fixtures ask for ``language`` (English unless
+    a test is about Vietnamese) when the text sets no language itself."""
+    data = load_yaml(textwrap.dedent(text)) or {}
+    data.setdefault("settings", {}).setdefault("language", language)
+    r = parse_rules(data)
     assert not r.errors, r.errors
     return r
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,8 @@ REGISTRY = {
         {"name": "portal", "family": "govcms", "listings": ["http://127.0.0.1:9/x"], "schedule": "every 2h"}
     ]
 }
-RULES = {
+RULES = {  # English notices here; the real-source test below reads the Vietnamese default
+    "settings": {"language": "en"},
     "operators": ["ops@example.org", "ops2@example.org"],
     "recipients": [{"email": "boss@example.org", "scope": {"all": True}}],
     "rules": [],
@@ -232,9 +234,14 @@ def test_real_source_breaks_and_recovers(tmp_path: Path):
     try:
         rows = outbox(db)
         assert [r[2] for r in rows] == [
-            "[briefwatch] source demo-melinh-portal is failing",
-            "[briefwatch] source demo-melinh-portal recovered",
+            "[briefwatch] nguồn demo-melinh-portal bị lỗi",
+            "[briefwatch] nguồn demo-melinh-portal đã hoạt động lại",
         ]
+        body = email.message_from_bytes(
+            db.execute("SELECT message FROM outbox ORDER BY id LIMIT 1").fetchone()[0],
+            policy=email.policy.default,
+        ).get_content()
+        assert "2 lần chạy gần nhất đều lỗi" in body and "Kiểm tra bằng lệnh: briefwatch status" in body
         assert db.execute("SELECT state FROM source_health").fetchone()[0] == "ok"
         assert load_registry(sources).names == ["demo-melinh-portal"]
     finally:

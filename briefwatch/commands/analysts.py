@@ -192,14 +192,29 @@ def search_cmd(ctx: click.Context, query: str, limit: int, as_json: bool) -> Non
     click.echo(f"{len(hits)} article(s)", err=True)
 
 
-def build_metadata(db_name: str) -> dict[str, Any]:
-    """Datasette metadata: metadata.yaml with its database key set to ``db_name`` and table descriptions."""
+def build_metadata(db_name: str, language: str | None = None) -> dict[str, Any]:
+    """Datasette metadata: metadata.yaml with its database key set to ``db_name``, titles and descriptions of
+    the canned queries in ``language`` (Vietnamese by default), and table descriptions."""
     import yaml
 
     from briefwatch.datasette import METADATA
+    from briefwatch.i18n import DEFAULT_LANGUAGE, translation
     from db.docs import TABLE_DOCS
 
-    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    _ = translation(language).gettext
+
+    def tr(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {
+                k: (_(v.strip()) if k in ("title", "description") and isinstance(v, str) else tr(v))
+                for k, v in x.items()
+            }
+        if isinstance(x, list):
+            return [tr(v) for v in x]
+        return x
+
+    meta = tr(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+    meta.setdefault("plugins", {})["briefwatch"] = {"language": language or DEFAULT_LANGUAGE}
     dbmeta = meta["databases"].pop("briefwatch")
     tables = dbmeta.setdefault("tables", {})
     for name, desc in TABLE_DOCS.items():
@@ -235,8 +250,16 @@ def _is_loopback(host: str) -> bool:
     help="Keep the default unless behind an authenticating proxy.",
 )
 @click.option("--get", "get_path", metavar="PATH", help="Render PATH once, print it and exit (no server).")
+@click.option(
+    "--language",
+    type=click.Choice(["vi", "en"]),
+    envvar="BRIEFWATCH_LANGUAGE",
+    default="vi",
+    show_default=True,
+    help="Language of the coverage pages and canned-query titles (env BRIEFWATCH_LANGUAGE).",
+)
 @click.pass_context
-def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None) -> None:
+def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None, language: str) -> None:
     """Serve the database read-only with Datasette: canned queries, search, and coverage pages
     (/-/coverage/24-CT/TU). No authentication: see the README before exposing it beyond localhost."""
     from datasette.cli import serve as datasette_serve
@@ -261,7 +284,9 @@ def serve_cmd(ctx: click.Context, port: int, host: str, get_path: str | None) ->
     _register_plugin()
     with tempfile.TemporaryDirectory(prefix="briefwatch-serve-") as tmp:
         meta_path = Path(tmp) / "metadata.json"
-        meta_path.write_text(json.dumps(build_metadata(path.stem), ensure_ascii=False), encoding="utf-8")
+        meta_path.write_text(
+            json.dumps(build_metadata(path.stem, language), ensure_ascii=False), encoding="utf-8"
+        )
         # a read-only file or directory is served as immutable (no -shm or -wal file can be made beside it)
         args = [
             *([str(path)] if writable else ["-i", str(path)]),

@@ -18,15 +18,16 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
+from briefwatch.i18n import N_
 from briefwatch.text import key
 
-STATUSES: list[tuple[str, str]] = [
-    ("overdue", "Overdue"),
-    ("no_coverage", "No coverage"),
-    ("not_due", "Not due"),
-    ("not_briefed", "Not briefed"),
-    ("late", "Briefed late"),
-    ("briefed", "Briefed"),
+STATUSES: list[tuple[str, str]] = [  # labels in English, translated when the page is rendered
+    ("overdue", N_("Overdue")),
+    ("no_coverage", N_("No coverage")),
+    ("not_due", N_("Not due")),
+    ("not_briefed", N_("Not briefed")),
+    ("late", N_("Briefed late")),
+    ("briefed", N_("Briefed")),
 ]
 STATUS_LABELS = dict(STATUSES)
 REFORM = dt.date(2025, 7, 1)

@@ -13,7 +13,8 @@ import sqlite3
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from briefwatch.datasette.coverage import STATUSES, coverage_page, documents_index
+from briefwatch.datasette.coverage import STATUS_LABELS, STATUSES, coverage_page, documents_index
+from briefwatch.i18n import DEFAULT_LANGUAGE, fmt_date, translation
 from db.analysts import fold, fts_query, snippet
 
 
@@ -21,11 +22,26 @@ def _database(datasette):
     return datasette.get_database()
 
 
+def _language(datasette) -> str:
+    return (datasette.plugin_config("briefwatch") or {}).get("language") or DEFAULT_LANGUAGE
+
+
+def _i18n(datasette) -> dict:
+    """What the templates use to speak the page's language: ``_``, ``day`` (dd/mm/yyyy in Vietnamese)."""
+    lang = _language(datasette)
+    return {
+        "_": translation(lang).gettext,
+        "day": lambda v: fmt_date(v, lang) if v else "",
+        "lang": lang,
+        "status_labels": STATUS_LABELS,
+    }
+
+
 async def coverage_index_view(datasette, request):
     db = _database(datasette)
     docs = await db.execute_fn(documents_index)
     html = await datasette.render_template(
-        "coverage_index.html", {"documents": docs, "database": db.name}, request=request
+        "coverage_index.html", {"documents": docs, "database": db.name, **_i18n(datasette)}, request=request
     )
     return Response.html(html)
 
@@ -44,10 +60,10 @@ async def coverage_view(datasette, request):
     page = await db.execute_fn(_run)
     if page is None:
         html = await datasette.render_template(
-            "coverage_missing.html", {"code": code, "database": db.name}, request=request
+            "coverage_missing.html", {"code": code, "database": db.name, **_i18n(datasette)}, request=request
         )
         return Response.html(html, status=404)
-    page.update(database=db.name, statuses=STATUSES)
+    page.update(database=db.name, statuses=STATUSES, **_i18n(datasette))
     html = await datasette.render_template("coverage.html", page, request=request)
     return Response.html(html)
 
@@ -69,4 +85,5 @@ def prepare_connection(conn):
 
 @hookimpl
 def menu_links(datasette, actor, request):
-    return [{"href": datasette.urls.path("/-/coverage"), "label": "Coverage of directives"}]
+    _ = translation(_language(datasette)).gettext
+    return [{"href": datasette.urls.path("/-/coverage"), "label": _("Coverage of directives")}]
