@@ -33,8 +33,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python benchmarks/bench_extract.py
-	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/run_all.py --rounds 3
 
 i18n: install
 	$(BIN)/python -m briefwatch.i18n_catalog extract

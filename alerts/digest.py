@@ -131,7 +131,7 @@ def build_digest(
     codes = ", ".join(sorted({c for c, _r, _d in by_doc}))
     subject = _("briefwatch {date} · {scope}: {codes}: {news}").format(
         date=fmt_date(as_of, lang),
-        scope=rc.scope.describe(_),
+        scope=rc.name or rc.scope.describe(_),
         codes=codes,
         news=_note_counts(notes, translation(lang)),
     )
@@ -276,13 +276,14 @@ def _render(
         h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
         by_d = _unit_lines(s, as_of, ev, _, lang)
         for district in sorted(by_d, key=lambda x: (x == _NO_DISTRICT, x)):
-            heading = (
-                _("City / province level, and units without a district")
-                if district == _NO_DISTRICT
-                else _("District {name}").format(name=district)
-            )
-            t += [f"-- {heading}"]
-            h += [f"<h3>{e(heading)}</h3>"]
+            if list(by_d) != [_NO_DISTRICT]:  # no district headings when there are none (the 2-level era)
+                heading = (
+                    _("City / province level, and units without a district")
+                    if district == _NO_DISTRICT
+                    else _("District {name}").format(name=district)
+                )
+                t += [f"-- {heading}"]
+                h += [f"<h3>{e(heading)}</h3>"]
             cur = None
             for cat, line, links in by_d[district]:
                 if cat != cur:

@@ -15,6 +15,7 @@ import email.policy
 import hashlib
 import logging
 import os
+from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
@@ -36,6 +37,15 @@ def message_id(recipient: str, digest_key: str, sender: str | None = None) -> st
     domain = (sender or mail_from()).rpartition("@")[2].strip("> ") or "briefwatch.local"
     h = hashlib.sha256(f"{recipient}\n{digest_key}".encode()).hexdigest()[:32]
     return f"<briefwatch.{h}@{domain}>"
+
+
+def set_subject(msg: EmailMessage, subject: str) -> None:
+    """Set ``Subject`` already encoded (RFC 2047, each encoded word keeping its own spaces).
+
+    Python 3.11's header folding can put the space between two words of a Vietnamese subject between two
+    encoded words, where RFC 2047 says readers drop it ("trung tâm" arrives as "trungtâm"); encoding with
+    ``email.header.Header`` and storing the folded value as is avoids that, and the lines stay short."""
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
 
 
 def enqueue(
@@ -62,8 +72,8 @@ def enqueue(
     msg["To"] = recipient
     msg["Message-ID"] = mid
     msg["Date"] = format_datetime(now.astimezone(dt.UTC))
-    if "Subject" not in msg:
-        msg["Subject"] = subject
+    del msg["Subject"]
+    set_subject(msg, subject)
     raw = msg.as_bytes(policy=email.policy.SMTP)  # CRLF: smtplib sends bytes unmodified
     with immediate(db):
         cur = db.execute(

@@ -67,7 +67,7 @@ class Scope:
             parts.append(_("district {name}").format(name=self.district))
         if self.units:
             parts.append(
-                ", ".join(self.units) if len(self.units) <= 3 else _("{n} units").format(n=len(self.units))
+                ", ".join(self.units) if len(self.units) <= 6 else _("{n} units").format(n=len(self.units))
             )
         if self.province:
             parts.append(self.province)

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "briefwatch.commands.analysts",
     "briefwatch.commands.daemon",
     "briefwatch.commands.demo",
+    "briefwatch.commands.sources",
 ]
 
 

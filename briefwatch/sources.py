@@ -34,7 +34,11 @@ ENTRY_KEYS = {
     "enabled",
     "max_pages",
     "notes",
+    "sitemaps",
 }
+SITEMAP_KEYS = {"url", "max_age_days", "max_urls"}
+DEFAULT_SITEMAP_AGE_DAYS = 30
+DEFAULT_SITEMAP_URLS = 200
 HOME_KEYS = {"district", "unit", "province"}
 LISTING_KEYS = {"url", "links", "next", "max_pages"}
 ARTICLE_KEYS = {"title", "date", "body"}
@@ -57,12 +61,24 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class Sitemap:
+    """A sitemap (or sitemap index) to discover articles: its newest entries first, only those whose
+    ``lastmod`` is within ``max_age_days`` (entries without one are taken after dated ones), at most
+    ``max_urls`` article URLs per run."""
+
+    url: str
+    max_age_days: int = DEFAULT_SITEMAP_AGE_DAYS
+    max_urls: int = DEFAULT_SITEMAP_URLS
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     family: str
     home: dict[str, str] | None = None
     feeds: tuple[str, ...] = ()
     listings: tuple[Listing, ...] = ()
+    sitemaps: tuple[Sitemap, ...] = ()
     article: dict[str, str] = field(default_factory=dict)  # CSS: title, date, body
     article_links: str | None = None  # regex an article URL must match (default: the family's)
     schedule: str = DEFAULT_SCHEDULE
@@ -74,7 +90,7 @@ class Source:
 
     @property
     def hosts(self) -> set[str]:
-        urls = list(self.feeds) + [lst.url for lst in self.listings]
+        urls = list(self.feeds) + [lst.url for lst in self.listings] + [sm.url for sm in self.sitemaps]
         return {urlsplit(u).hostname or "" for u in urls} - {""}
 
 
@@ -165,6 +181,42 @@ def guess_family(entry: dict) -> str:
     return "newspaper"
 
 
+def _list(v: Any, what: str) -> list:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise ValueError(f"{what} must be a list")
+    return v
+
+
+def _sitemap(v: Any) -> Sitemap:
+    if isinstance(v, str):
+        v = {"url": v}
+    if not isinstance(v, dict):
+        raise ValueError("a sitemap must be a URL or a mapping with url/max_age_days/max_urls")
+    _unknown(v, SITEMAP_KEYS, "sitemap")
+    out = {}
+    for k, default in (("max_age_days", DEFAULT_SITEMAP_AGE_DAYS), ("max_urls", DEFAULT_SITEMAP_URLS)):
+        x = v.get(k, default)
+        if not isinstance(x, int) or isinstance(x, bool) or x < 1:
+            raise ValueError(f"sitemap {k} must be a positive integer")
+        out[k] = x
+    return Sitemap(url=_check_url(v.get("url"), "sitemap url"), **out)
+
+
+def _check_home_names(home: dict[str, str]) -> None:
+    """Every name of a home must be known to the gazetteer of either era (issue #11): an unknown one is an
+    error naming the closest known ones, so a home written without its accents covers nothing silently."""
+    from alerts import names as nm
+    from briefwatch.gazetteer import load_gazetteer
+
+    gz = load_gazetteer()
+    check = {"unit": nm.unit_error, "district": nm.district_error, "province": nm.province_error}
+    errors = [e for k, v in home.items() if (e := check[k](v, gz))]
+    if errors:
+        raise ValueError("home: " + "; ".join(errors))
+
+
 def parse_entry(entry: Any) -> Source:
     """Validate one registry entry; raise ValueError with a clear message when it is bad."""
     if not isinstance(entry, dict):
@@ -184,6 +236,7 @@ def parse_entry(entry: Any) -> Source:
         if not all(isinstance(v, str) and v.strip() for v in home.values()):
             raise ValueError("home values must be non-empty strings")
         home = {k: v.strip() for k, v in home.items()}
+        _check_home_names(home)
     feeds = entry.get("feeds") or []
     if not isinstance(feeds, list):
         raise ValueError("feeds must be a list of URLs")
@@ -212,8 +265,9 @@ def parse_entry(entry: Any) -> Source:
                 max_pages=mp,
             )
         )
-    if not feeds and not listings:
-        raise ValueError("an entry needs at least one feed or listing")
+    sitemaps = tuple(_sitemap(x) for x in _list(entry.get("sitemaps"), "sitemaps"))
+    if not feeds and not listings and not sitemaps:
+        raise ValueError("an entry needs at least one feed, listing or sitemap")
     article = entry.get("article") or {}
     if not isinstance(article, dict):
         raise ValueError("article must be a mapping of CSS selectors (title, date, body)")
@@ -242,6 +296,7 @@ def parse_entry(entry: Any) -> Source:
         home=home,
         feeds=feeds,
         listings=tuple(listings),
+        sitemaps=sitemaps,
         article=article,
         article_links=links_re,
         schedule=_check_schedule(entry.get("schedule", DEFAULT_SCHEDULE)),

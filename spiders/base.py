@@ -31,6 +31,8 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap as XmlSitemap
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
@@ -83,6 +85,55 @@ def _first(root: Any, css: str | None) -> Any:
         return None
     found = _css_xpath(css)(root)
     return found[0] if found else None
+
+
+def read_article(
+    root: Any,
+    html: str,
+    url: str | None,
+    selectors: dict[str, str],
+    date_patterns: tuple[re.Pattern[str], ...],
+    today: dt.date,
+    *,
+    min_chars: int = 200,
+    feed_date: str | None = None,
+) -> dict[str, Any]:
+    """What an article page gives: title, body text, publish date, date line and the extraction path
+    ('selectors', else 'generic' when the selectors find no title or under ``min_chars`` of text).
+
+    ``root`` is the page parsed by lxml (``response.selector.root``); the publish date comes from the date
+    line, else the family's date patterns anywhere near the top, else htmldate, else the feed's date."""
+    title_el, date_el, body_el = (_first(root, selectors.get(k)) for k in ("title", "date", "body"))
+    title = clean_line(_STRING(title_el)) if title_el is not None else None
+    title = title or None
+    date_text = clean_line(_STRING(date_el)) if date_el is not None else ""
+    body = html_to_text([body_el]) if body_el is not None else ""
+    path = "selectors"
+    if not title or len(body) < min_chars:
+        g_title, g_body = generic_extract(html, url)
+        title, body, path = title or g_title, g_body, "generic"
+    published = find_date(date_text, (*date_patterns, GENERIC_DATE), today) if date_text else None
+    if published is None and date_patterns:
+        head = clean_line(" ".join(_BODY_TEXT(root))[:20000])
+        published = find_date(head, date_patterns, today)
+    if published is None:
+        published = htmldate_date(html, url, today)
+    if published is None and feed_date:
+        published = dt.date.fromisoformat(feed_date)
+    return {"title": title, "text": body, "published": published, "dateline": date_text or None, "path": path}
+
+
+_BODY_TEXT = lxml.etree.XPath("//body//text()[not(ancestor::script)]")
+MAX_CHILD_SITEMAPS = 5  # of a sitemap index: the newest ones
+
+
+def _lastmod(entry: dict) -> dt.date | None:
+    """The date of a sitemap entry's ``lastmod`` (W3C datetime), or None."""
+    raw = (entry.get("lastmod") or "").strip()[:10]
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
 
 
 class SourceSpider(scrapy.Spider):
@@ -222,6 +273,8 @@ class SourceSpider(scrapy.Spider):
             yield self._conditional(url, self.parse_feed, kind="feed")
         for i, lst in enumerate(self.src.listings):
             yield self._conditional(lst.url, self.parse_listing, kind="listing", listing=i, page=1)
+        for i, sm in enumerate(self.src.sitemaps):
+            yield self._conditional(sm.url, self.parse_sitemap, kind="sitemap", sitemap=i, depth=0)
 
     # ------------------------------------------------------------ feeds and listings
 
@@ -255,6 +308,64 @@ class SourceSpider(scrapy.Spider):
             req, _ = self._article_request(
                 urljoin(response.url, link), store.canonical_url(response.url), feed_date=feed_date
             )
+            if req is not None:
+                yield req
+
+    def parse_sitemap(self, response: Response):
+        """A sitemap or sitemap index: newest entries first, within the source's age bound (entries without a
+        date after the dated ones, by URL, newest-looking first), at most ``max_urls`` article URLs a run."""
+        if response.status == 304:
+            self.inc("not_modified")
+            return
+        sm = self.src.sitemaps[response.meta["sitemap"]]
+        depth = response.meta.get("depth", 0)
+        if depth == 0:
+            self._remember_validators(response)
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body)
+        try:
+            parsed = XmlSitemap(body)
+            entries = [e for e in parsed if e.get("loc")]
+        except Exception as exc:  # noqa: BLE001 - lxml raises several kinds on a broken document
+            self.inc("errors/sitemap_broken")
+            logger.warning("broken sitemap %s: %s", response.url, exc)
+            self.failed_origins.add(store.canonical_url(response.url))
+            return
+        cutoff = self.today() - dt.timedelta(days=sm.max_age_days)
+        dated = sorted(
+            ((d, e) for e in entries if (d := _lastmod(e)) is not None and d >= cutoff),
+            key=lambda x: (x[0], x[1]["loc"]),
+            reverse=True,
+        )
+        undated = sorted((e for e in entries if _lastmod(e) is None), key=lambda e: e["loc"], reverse=True)
+        picked = [(d, e) for d, e in dated] + [(None, e) for e in undated]
+        self.inc("sitemaps/entries", len(entries))
+        self.inc(
+            "sitemaps/old_skipped", sum(1 for e in entries if (d := _lastmod(e)) is not None and d < cutoff)
+        )
+        if parsed.type == "sitemapindex":
+            if depth >= 2:
+                return
+            for _d, e in picked[:MAX_CHILD_SITEMAPS]:
+                yield scrapy.Request(
+                    urljoin(response.url, e["loc"]),
+                    callback=self.parse_sitemap,
+                    errback=self.on_page_error,
+                    meta={"kind": "sitemap", "sitemap": response.meta["sitemap"], "depth": depth + 1},
+                )
+            return
+        origin = store.canonical_url(sm.url)
+        n = 0
+        for d, e in picked:
+            url = urljoin(response.url, e["loc"].strip())
+            if urlsplit(url).scheme not in ("http", "https") or not self.is_article_url(url):
+                continue
+            n += 1
+            if n > sm.max_urls:
+                self.inc("sitemaps/capped")
+                break
+            req, _new = self._article_request(url, origin, feed_date=d.isoformat() if d else None)
             if req is not None:
                 yield req
 
@@ -305,36 +416,25 @@ class SourceSpider(scrapy.Spider):
             store.record_failure(self.db, response.meta["canonical"], self.src.name, "not_text", self.now())
             return
         sel = {**self.default_article, **self.src.article}
-        root = response.selector.root  # parsed once; the selectors run as precompiled XPath on it
-        title_el, date_el, body_el = (_first(root, sel.get(k)) for k in ("title", "date", "body"))
-        title = clean_line(_STRING(title_el)) if title_el is not None else None
-        title = title or None
-        date_text = clean_line(_STRING(date_el)) if date_el is not None else ""
-        body = html_to_text([body_el]) if body_el is not None else ""
-        path = "selectors"
-        min_chars = self.settings.getint("BRIEFWATCH_MIN_SELECTOR_TEXT", 200)
-        if not title or len(body) < min_chars:
-            if self.src.article:
-                self.inc("selectors_miss")
-                logger.warning(
-                    "selectors of %s did not match %s: generic extraction", self.src.name, response.url
-                )
-            g_title, g_body = generic_extract(response.text, response.url)
-            title, body, path = title or g_title, g_body, "generic"
-        self.inc(f"pages/{path}")
-        today = self.today()
-        patterns = (*self.date_patterns, GENERIC_DATE)
-        published = find_date(date_text, patterns, today) if date_text else None
-        dateline = date_text or None
-        if published is None:
-            head = clean_line(
-                " ".join(response.xpath("//body//text()[not(ancestor::script)]").getall())[:20000]
+        got = read_article(
+            response.selector.root,  # parsed once; the selectors run as precompiled XPath on it
+            response.text,
+            response.url,
+            sel,
+            self.date_patterns,
+            self.today(),
+            min_chars=self.settings.getint("BRIEFWATCH_MIN_SELECTOR_TEXT", 200),
+            feed_date=response.meta.get("feed_date"),
+        )
+        title, body, path, published, dateline = (
+            got["title"], got["text"], got["path"], got["published"], got["dateline"]
+        )  # fmt: skip
+        if path == "generic" and self.src.article:
+            self.inc("selectors_miss")
+            logger.warning(
+                "selectors of %s did not match %s: generic extraction", self.src.name, response.url
             )
-            published = find_date(head, self.date_patterns, today) if self.date_patterns else None
-        if published is None:
-            published = htmldate_date(response.text, response.url, today)
-        if published is None and response.meta.get("feed_date"):
-            published = dt.date.fromisoformat(response.meta["feed_date"])
+        self.inc(f"pages/{path}")
         yield {
             "url": response.meta["canonical"],
             "source": self.src.name,

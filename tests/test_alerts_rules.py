@@ -13,14 +13,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_alerts_yaml_is_valid():
+    """The shipped example is today's Hanoi (issue #11): city directives to its communes and wards."""
     r = load_rules(REPO / "alerts.yaml")
     assert r.errors == []
-    assert {x.name for x in r.rules} == {"commune-briefing", "district-briefing"}
-    rule = r.rule("commune-briefing")
-    assert rule.documents.issuers == ("TU",) and rule.documents.types == ("CT", "NQ")
-    assert rule.documents.issued_after == dt.date(2023, 6, 1)
-    assert rule.units.levels == ("xa", "phuong", "thi_tran") and rule.deadline_days == 30
-    assert r.recipients[0].scope.district == "Mê Linh" and r.recipients[1].scope.all
+    assert r.settings.language == "vi"
+    assert {x.name for x in r.rules} == {"xa-phuong-quan-triet", "xa-phuong-trung-uong"}
+    rule = r.rule("xa-phuong-quan-triet")
+    assert rule.documents.issuer_units == ("thành phố Hà Nội",) and rule.documents.types == ("CT", "NQ")
+    assert rule.documents.issued_after == dt.date(2025, 7, 1)
+    assert rule.units.levels == ("xa", "phuong") and rule.deadline_days == 30
+    assert r.recipients[0].scope.province == "Hà Nội"
+    assert "xã Mê Linh" in r.recipients[1].scope.units
+    assert r.recipients[2].scope.unit_types == ("phuong",)
 
 
 def test_bad_entries_are_reported_and_skipped():

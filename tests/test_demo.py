@@ -1,6 +1,6 @@
-"""``briefwatch demo`` (what ``make demo`` runs) as a real subprocess: the scenario shows in-time, late and
-never; digests land as .eml files; a second run works and adds no duplicate; a non-demo database is
-never reset."""
+"""``briefwatch demo`` (what ``make demo`` runs) as a real subprocess: today's Hanoi by default (a Vietnamese
+digest for a group of wards: in time, late, never, not monitored), the 2023 Mê Linh scenario on request;
+digests land as .eml files; a second run works and adds no duplicate; a non-demo database is never reset."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BRIEFWATCH = ROOT / ".venv" / "bin" / "briefwatch"
 
 
-def demo(db: Path, cwd: Path) -> subprocess.CompletedProcess:
+def demo(db: Path, cwd: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFWATCH_")}
     env["BRIEFWATCH_SMTP_URL"] = "smtp://127.0.0.1:9"  # must be ignored: the demo never uses real SMTP
     return subprocess.run(
-        [str(BRIEFWATCH), "demo", "--db", str(db)],
+        [str(BRIEFWATCH), "demo", "--db", str(db), *extra],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -35,9 +35,44 @@ def demo(db: Path, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _mails(outbox: Path) -> dict[str, email.message.EmailMessage]:
+    msgs = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox.glob("*.eml")
+    ]
+    return {m["To"]: m for m in msgs}
+
+
+def test_present_day_demo_gives_a_ward_group_its_vietnamese_digest(tmp_path: Path):
+    db = tmp_path / "data" / "demo.db"
+    res = demo(db, tmp_path)  # the default scenario: today's Hanoi, as of 2026-11-20
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout
+    assert "05-CT/TU (thành phố Hà Nội): in time 2, late 1, never 1, unmonitored 122" in out
+    assert re.search(r"phường Cầu Giấy\s+-\s+LATE     10/11/2026 \(\+9 d\)", out)
+    mails = _mails(tmp_path / "data" / "outbox")
+    assert set(mails) == {"ban.tuyen.giao@briefwatch.example.org", "cum.trung.tam@briefwatch.example.org"}
+    group = mails["cum.trung.tam@briefwatch.example.org"]
+    assert group["Subject"] == (
+        "briefwatch 20/11/2026 · Cụm phường trung tâm (demo): 05-CT/TU (thành phố Hà Nội): "
+        "1 đơn vị mới quá hạn, 1 đơn vị không có nguồn theo dõi"
+    )
+    text = group.get_body(("plain",)).get_content()
+    html = group.get_body(("html",)).get_content()
+    assert "xã Mê Linh: chưa có tin quán triệt, quá hạn 19 ngày (hạn 01/11/2026) [MỚI]" in text
+    assert "phường Cầu Giấy: đã quán triệt ngày 10/11/2026 (trễ hạn)" in text
+    assert "phường Hoàn Kiếm: đã quán triệt ngày 20/10/2026" in text
+    assert "không có nguồn theo dõi cho 1 đơn vị: phường Tây Hồ" in text
+    assert re.search(
+        r'<a href="http://127\.0\.0\.1:\d+/cong-tac-dang/phuong-cau-giay-trien-khai-[^"]+\.htm">', html
+    )
+    units = {"phường Hoàn Kiếm", "xã Mê Linh", "phường Cầu Giấy", "phường Tây Hồ"}
+    others = set(re.findall(r"(?:phường|xã) [A-ZĐ][^\s:,.<]*(?: [A-ZĐ][^\s:,.<]*)*", text)) - units
+    assert others == set(), others  # the group hears of its four units only
+
+
 def test_demo_twice(tmp_path: Path):
     db = tmp_path / "data" / "demo.db"
-    first = demo(db, tmp_path)  # from another directory: nothing depends on the repository's cwd
+    first = demo(db, tmp_path, "--scenario", "melinh-2023")  # from another directory: nothing depends on cwd
     assert first.returncode == 0, first.stderr[-3000:]
     out = first.stdout
     for line in (
@@ -69,7 +104,9 @@ def test_demo_twice(tmp_path: Path):
         conn.close()
     assert first_counts == [11, 9, 2]
 
-    second = demo(db, tmp_path)  # idempotent: the demo database is reset, the digests overwrite their files
+    second = demo(
+        db, tmp_path, "--scenario", "melinh-2023"
+    )  # idempotent: the database is reset, files overwritten
     assert second.returncode == 0, second.stderr[-3000:]
     assert "24-CT/TU (thành phố Hà Nội): in time 3, late 1, never 13" in second.stdout
     assert sorted((tmp_path / "data" / "outbox").glob("*.eml")) == emls

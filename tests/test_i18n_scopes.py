@@ -103,7 +103,7 @@ def test_ward_group_digest_is_vietnamese_with_days_overdue_late_dates_and_eviden
         "https://caugiay.hanoi.gov.vn/tin/2" in text and 'href="https://caugiay.hanoi.gov.vn/tin/2"' in html
     )
     assert "05-CT/TU (thành phố Hà Nội)" in text
-    assert "ban hành 02/03/2026" in text
+    assert "ban hành ngày 02/03/2026" in text
     # exactly the three units of the scope, nothing of the other 123 wards and communes
     listed = {line.split(":")[0].strip(" -") for line in text.splitlines() if line.startswith("    - ")}
     assert listed == {"xã Mê Linh", "phường Cầu Giấy", "phường Hoàn Kiếm"}
@@ -169,3 +169,28 @@ def test_alerts_check_exits_1_naming_the_suggestion(tmp_path):
         "recipients:\n  - email: a@example.org\n    scope: {units: [xã Mê Linh]}\n", encoding="utf-8"
     )
     assert CliRunner().invoke(cli, ["--rules", str(p), "alerts", "check"]).exit_code == 0
+
+
+def test_a_long_vietnamese_subject_keeps_every_space_through_the_outbox():
+    """Python 3.11 folds such a subject between two encoded words and a reader drops that space
+    ("trung tâm" → "trungtâm"); the outbox encodes the subject itself."""
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    from alerts.outbox import enqueue, with_sender
+    from db.connect import open_db
+
+    db = open_db(":memory:")
+    subject = (
+        "briefwatch 20/11/2026 · Cụm phường trung tâm: 05-CT/TU (thành phố Hà Nội): 1 đơn vị mới quá hạn, "
+        "1 đơn vị không có nguồn theo dõi, 3 đơn vị vẫn quá hạn"
+    )
+    msg = EmailMessage()
+    msg.set_content("nội dung")
+    assert enqueue(db, "a@example.org", "k", subject, msg) == 1
+    raw = db.execute("SELECT message FROM outbox").fetchone()[0]
+    for r in (raw, with_sender(raw, "other@example.org")):
+        parsed = email.message_from_bytes(r, policy=email.policy.default)
+        assert parsed["Subject"] == subject
+        assert max(len(line) for line in r.split(b"\r\n")) <= 78

@@ -60,7 +60,7 @@ def test_good_entry_loads_with_its_values():
         (entry(listings=[{"url": "ftp://x.vn/a"}]), "is not an http(s) URL"),
         (entry(listings=[{"url": "https://x.vn/a", "link": "a"}]), "unknown key(s) in listing: link"),
         (entry(listings=[{"url": "https://x.vn/a", "links": "a[["}]), "is not valid CSS"),
-        (entry(listings=[], feeds=None), "at least one feed or listing"),
+        (entry(listings=[], feeds=None), "at least one feed, listing or sitemap"),
         (entry(feeds="https://x.vn/rss"), "feeds must be a list"),
         (entry(article={"title": "h1", "author": ".a"}), "unknown key(s) in article: author"),
         (entry(schedule="sometimes"), "neither 'every N(m|h|d)' nor a 5-field cron"),
@@ -70,6 +70,13 @@ def test_good_entry_loads_with_its_values():
         (entry(article_links="(unclosed"), "article_links is not a valid regex"),
         (entry(max_pages=0), "max_pages must be a positive integer"),
         ("just a string", "an entry must be a mapping"),
+        (
+            entry(sitemaps=[{"url": "https://x.vn/sitemap.xml", "max_age_days": 0}]),
+            "max_age_days must be a positive",
+        ),
+        (entry(sitemaps=[{"url": "https://x.vn/s.xml", "depth": 2}]), "unknown key(s) in sitemap: depth"),
+        (entry(home={"unit": "xa Me Linh"}), "xa Me Linh: unknown unit; did you mean xã Mê Linh?"),
+        (entry(home={"district": "Dong Anh"}), "Dong Anh: unknown district; did you mean Đông Anh?"),
     ],
 )
 def test_bad_entry_is_reported_and_skipped(bad, message):

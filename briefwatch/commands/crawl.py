@@ -215,6 +215,12 @@ def format_table(summaries: list[dict]) -> str:
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Extra Scrapy setting.")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each source's Scrapy log there.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary table.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Fetch SOURCE's first feed, listing or sitemap and one article; print (JSON) what the selectors and the "
+    "engine found. Nothing is stored; exit 1 when no article link is found or the selectors miss.",
+)
 @click.pass_context
 def crawl_cmd(
     ctx: click.Context,
@@ -223,6 +229,7 @@ def crawl_cmd(
     settings: tuple[str, ...],
     log_dir: str | None,
     quiet: bool,
+    dry_run: bool,
 ) -> None:
     """Crawl SOURCE... (default: every enabled source of the registry) into the database.
 
@@ -230,6 +237,13 @@ def crawl_cmd(
     (requests, new articles, events, errors, fallback-extraction share) ends the run. Exit status 1
     when a source failed or is unknown.
     """
+    if dry_run:
+        from briefwatch.commands.sources import dry_run_cmd
+
+        if len(sources) != 1:
+            raise click.UsageError("--dry-run takes exactly one SOURCE")
+        dry_run_cmd(ctx, sources[0])
+        return
     db_path, sources_path = ctx.obj["db"], ctx.obj["sources"]
     try:
         registry = load_registry(sources_path)

@@ -1,4 +1,5 @@
-"""Build the bundled demo sites in briefwatch/demo/sites/ (run once; the output is committed)::
+"""Build the bundled demo sites in briefwatch/demo/sites/ (the 2023 Mê Linh scenario) and sites-2026/ (today's
+Hanoi, the default scenario; see the end of this file). Run once; the output is committed::
 
     .venv/bin/python -m briefwatch.demo.build
 
@@ -247,6 +248,28 @@ def hanoimoi_article(title: str, when: dt.datetime, ps: list[str]) -> str:
 """
 
 
+def write_paper(h: Path, articles: list[tuple]) -> Path:
+    """The city paper: its articles, robots.txt and the politics RSS feed (newest first); returns its folder."""
+    (h / "rss").mkdir(parents=True)
+    (h / "robots.txt").write_text("User-agent: *\nDisallow: /admin\n", encoding="utf-8")
+    items = []
+    for slug, title, when, ps in articles:
+        (h / f"{slug}.html").write_text(hanoimoi_article(title, when, ps), encoding="utf-8")
+        pub = format_datetime((when - dt.timedelta(hours=7)).replace(tzinfo=dt.UTC), usegmt=True)
+        items.append(
+            f"<item><title>{html.escape(title)}</title><link>{{{{BASE}}}}/{slug}.html</link>\n"
+            f"<pubDate>{pub}</pubDate><description>{html.escape(title)}</description></item>"
+        )
+    (h / "rss" / "chinh-tri.rss").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>\n'
+        "<title>Hànộimới - Chính trị</title><link>{{BASE}}/chinh-tri</link><description>Chính trị</description>\n"
+        + "\n".join(reversed(items))
+        + "\n</channel></rss>\n",
+        encoding="utf-8",
+    )
+    return h
+
+
 def build(root: Path = SITES) -> None:
     if root.exists():
         shutil.rmtree(root)
@@ -269,25 +292,8 @@ def build(root: Path = SITES) -> None:
         '</head><body><a href="/hoat-dong-dang">HOẠT ĐỘNG ĐẢNG - ĐOÀN THỂ</a></body></html>\n',
         encoding="utf-8",
     )
-    h = root / "hanoimoi"
-    (h / "rss").mkdir(parents=True)
+    h = write_paper(root / "hanoimoi", HANOIMOI)
     (h / "chinh-tri").mkdir()
-    (h / "robots.txt").write_text("User-agent: *\nDisallow: /admin\n", encoding="utf-8")
-    items = []
-    for slug, title, when, ps in HANOIMOI:
-        (h / f"{slug}.html").write_text(hanoimoi_article(title, when, ps), encoding="utf-8")
-        pub = format_datetime((when - dt.timedelta(hours=7)).replace(tzinfo=dt.UTC), usegmt=True)
-        items.append(
-            f"<item><title>{html.escape(title)}</title><link>{{{{BASE}}}}/{slug}.html</link>\n"
-            f"<pubDate>{pub}</pubDate><description>{html.escape(title)}</description></item>"
-        )
-    (h / "rss" / "chinh-tri.rss").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>\n'
-        "<title>Hànộimới - Chính trị</title><link>{{BASE}}/chinh-tri</link><description>Chính trị</description>\n"
-        + "\n".join(reversed(items))
-        + "\n</channel></rss>\n",
-        encoding="utf-8",
-    )
     stories = "\n".join(
         f'<div class="story"><h3><a href="/{slug}.html">{html.escape(title)}</a></h3></div>'
         for slug, title, _, _ in reversed(HANOIMOI)
@@ -299,6 +305,166 @@ def build(root: Path = SITES) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------------------ today's Hanoi
+# The present-day scenario (default of `briefwatch demo`): the 2-level structure, evaluated on 2026-11-20, a
+# directive of the city issued on 02/10/2026 (a made-up one for the demo), 30 days to brief (due 01/11/2026).
+# Three ward and commune portals of the city's CMS and the city paper:
+# - phường Hoàn Kiếm briefs on 20/10 (in time); phường Cầu Giấy on 10/11 (late); xã Mê Linh's portal has only
+#   other news (never); phường Ba Đình is reported by the paper (in time, no portal); phường Tây Hồ has no
+#   source at all (not monitored), nor have the other wards and communes.
+SITES_2026 = Path(__file__).parent / "sites-2026"
+CT05 = (
+    "Chỉ thị số 05-CT/TU ngày 02/10/2026 của Ban Thường vụ Thành ủy Hà Nội về nâng cao chất lượng sinh hoạt "
+    "chi bộ ở các đảng bộ xã, phường"
+)
+CLOSING_2026 = (
+    "Kết luận hội nghị, đồng chí Bí thư Đảng ủy yêu cầu các chi bộ xây dựng kế hoạch thực hiện, đưa nội dung "
+    "Chỉ thị vào sinh hoạt định kỳ và báo cáo kết quả về Văn phòng Đảng ủy trước ngày 30/11/2026."
+)
+# portal → (unit, [(id, slug, title, "hh:mm dd/mm/yyyy", paragraphs)])
+PORTALS_2026 = {
+    "hoankiem": (
+        "phường Hoàn Kiếm",
+        [
+            (
+                "202610200001",
+                "dang-uy-phuong-hoan-kiem-quan-triet-chi-thi-05-ct-tu",
+                "Đảng ủy phường Hoàn Kiếm quán triệt Chỉ thị số 05-CT/TU của Ban Thường vụ Thành ủy",
+                "16:40 20/10/2026",
+                [
+                    f"Chiều 20/10/2026, Đảng ủy phường Hoàn Kiếm tổ chức hội nghị quán triệt {CT05} tới 240 "
+                    "đồng chí bí thư, phó bí thư chi bộ và đảng viên.",
+                    "Báo cáo viên của Đảng ủy phường đã truyền đạt những điểm mới của Chỉ thị, nhất là yêu cầu "
+                    "đổi mới nội dung sinh hoạt chuyên đề.",
+                    CLOSING_2026,
+                ],
+            ),
+            (
+                "202611030002",
+                "phuong-hoan-kiem-ra-quan-lam-sach-ho-guom",
+                "Phường Hoàn Kiếm ra quân làm sạch khu vực quanh hồ",
+                "08:15 03/11/2026",
+                [
+                    "Sáng 03/11/2026, UBND phường Hoàn Kiếm phối hợp các tổ dân phố ra quân làm sạch vỉa hè, "
+                    "thu gom rác thải quanh khu vực hồ.",
+                    "Hơn 500 cán bộ, đoàn viên và người dân đã tham gia thu gom rác, sơn sửa lan can và chăm sóc "
+                    "cây xanh dọc các tuyến phố.",
+                    "UBND phường đề nghị các tổ dân phố duy trì tổng vệ sinh vào sáng chủ nhật hằng tuần.",
+                ],
+            ),
+        ],
+    ),
+    "caugiay": (
+        "phường Cầu Giấy",
+        [
+            (
+                "202611100003",
+                "phuong-cau-giay-trien-khai-chi-thi-05-ct-tu",
+                "Phường Cầu Giấy triển khai Chỉ thị số 05-CT/TU về sinh hoạt chi bộ",
+                "17:05 10/11/2026",
+                [
+                    f"Ngày 10/11/2026, Đảng ủy phường Cầu Giấy tổ chức hội nghị triển khai thực hiện {CT05}.",
+                    "Tham dự hội nghị có 180 đồng chí là cán bộ chủ chốt của phường và bí thư các chi bộ.",
+                    CLOSING_2026,
+                ],
+            ),
+        ],
+    ),
+    "melinh": (
+        "xã Mê Linh",
+        [
+            (
+                "202610280004",
+                "xa-me-linh-tong-ket-vu-lua-mua",
+                "Xã Mê Linh tổng kết sản xuất vụ mùa năm 2026",
+                "09:30 28/10/2026",
+                [
+                    "Ngày 28/10/2026, UBND xã Mê Linh tổ chức hội nghị tổng kết sản xuất vụ mùa năm 2026.",
+                    "Năng suất lúa bình quân đạt 60 tạ/ha; diện tích rau an toàn tiếp tục được mở rộng.",
+                    "Xã đặt mục tiêu vụ đông năm 2026 gieo trồng 350 ha, ưu tiên các cây trồng có giá trị kinh tế "
+                    "cao và liên kết tiêu thụ sản phẩm với các hợp tác xã.",
+                ],
+            ),
+        ],
+    ),
+}
+PAPER_2026 = [
+    (
+        "ban-thuong-vu-thanh-uy-ban-hanh-chi-thi-ve-sinh-hoat-chi-bo-760101",
+        "Ban Thường vụ Thành ủy ban hành Chỉ thị về nâng cao chất lượng sinh hoạt chi bộ",
+        dt.datetime(2026, 10, 3, 8, 30),
+        [
+            f"Ngày 02/10/2026, thay mặt Ban Thường vụ Thành ủy Hà Nội, Bí thư Thành ủy đã ký ban hành {CT05}.",
+            "Chỉ thị yêu cầu các đảng ủy xã, phường tổ chức quán triệt tới toàn thể cán bộ, đảng viên trong "
+            "tháng 10/2026.",
+            "(*) Không sao chép dưới mọi hình thức khi chưa có sự đồng ý bằng văn bản của Báo Hànộimới.",
+        ],
+    ),
+    (
+        "phuong-ba-dinh-quan-triet-chi-thi-05-ct-tu-760202",
+        "Phường Ba Đình quán triệt Chỉ thị số 05-CT/TU",
+        dt.datetime(2026, 10, 25, 19, 0),
+        [
+            f"Ngày 25/10/2026, Đảng ủy phường Ba Đình tổ chức hội nghị quán triệt {CT05} cho 300 đảng viên.",
+            "Các đại biểu thảo luận giải pháp để mỗi buổi sinh hoạt chi bộ thực sự là nơi trao đổi những vấn "
+            "đề của khu dân cư.",
+            "(*) Không sao chép dưới mọi hình thức khi chưa có sự đồng ý bằng văn bản của Báo Hànộimới.",
+        ],
+    ),
+]
+
+
+def govcms_article(portal: str, title: str, when: str, ps: list[str]) -> str:
+    t = html.escape(title)
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><title>{t}</title></head>
+<body>
+<header class="site-header"><a href="/">Cổng thông tin điện tử {html.escape(portal)}</a></header>
+<main class="detail">
+  <h1 class="detail-title">{t}</h1>
+  <div class="detail-time">{when}</div>
+  <div class="detail-content">
+{paras(ps)}
+  </div>
+</main>
+<footer>Cổng thông tin điện tử {html.escape(portal)}, thành phố Hà Nội.</footer>
+</body></html>
+"""
+
+
+def govcms_listing(portal: str, items: list[tuple]) -> str:
+    rows = "\n".join(
+        f'<div class="box-news"><h3><a href="/cong-tac-dang/{slug}-{nid}.htm">{html.escape(title)}</a></h3>'
+        f'<span class="time">{when}</span></div>'
+        for nid, slug, title, when, _ in items
+    )
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><title>Công tác Đảng - {html.escape(portal)}</title></head>
+<body><header><a href="/">Cổng thông tin điện tử {html.escape(portal)}</a></header>
+<section class="list-news"><h2>Công tác Đảng</h2>
+{rows}
+</section></body></html>
+"""
+
+
+def build_2026(root: Path = SITES_2026) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    for site, (unit, items) in PORTALS_2026.items():
+        s = root / site
+        (s / "cong-tac-dang").mkdir(parents=True)
+        (s / "robots.txt").write_text("User-agent: *\nDisallow: /admin\n", encoding="utf-8")
+        for nid, slug, title, when, ps in items:
+            (s / "cong-tac-dang" / f"{slug}-{nid}.htm").write_text(
+                govcms_article(unit, title, when, ps), encoding="utf-8"
+            )
+        (s / "cong-tac-dang" / "index.html").write_text(
+            govcms_listing(unit, list(reversed(items))), encoding="utf-8"
+        )
+    write_paper(root / "hanoimoi", PAPER_2026)
+
+
 if __name__ == "__main__":
     build()
-    print(f"demo sites written to {SITES}")
+    build_2026()
+    print(f"demo sites written to {SITES} and {SITES_2026}")

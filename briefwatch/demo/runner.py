@@ -24,6 +24,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,40 @@ SITES = HERE / "sites"
 SOURCES_TEMPLATE = HERE / "sources.yaml"
 RULES = HERE / "alerts.yaml"
 AS_OF = dt.date(2023, 11, 15)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    sites: Path
+    sources: Path
+    rules: Path
+    as_of: dt.date
+    title: str  # what the coverage table shows
+    example: str  # a document code for the serve hint
+
+
+SCENARIOS = {
+    "hanoi-2026": Scenario(
+        "hanoi-2026",
+        HERE / "sites-2026",
+        HERE / "sources-2026.yaml",
+        HERE / "alerts-2026.yaml",
+        dt.date(2026, 11, 20),
+        "communes and wards of Hà Nội (2-level structure); 30 days to brief",
+        "05-CT/TU",
+    ),
+    "melinh-2023": Scenario(
+        "melinh-2023",
+        SITES,
+        SOURCES_TEMPLATE,
+        RULES,
+        AS_OF,
+        "communes and towns of Mê Linh; 30 days to brief",
+        "24-CT/TU",
+    ),  # fmt: skip
+}
+DEFAULT_SCENARIO = "hanoi-2026"
 CYCLE_HOUR = 7  # the simulated cycle runs at 07:00 Asia/Ho_Chi_Minh on AS_OF, the daily digest's time
 DEFAULT_DB = "data/demo.db"
 FAST = {  # the demo's sites are local: no politeness delays
@@ -155,7 +190,10 @@ def _dm(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
 
 
-def format_coverage(cov: dict[str, Any]) -> str:
+def format_coverage(cov: dict[str, Any], max_unmonitored: int = 5) -> str:
+    """The coverage table; units with no working source and no briefing found beyond ``max_unmonitored``
+    are counted in one line (today's city has 126 units, most without a portal in the demo)."""
+
     def cell(c: tuple | None) -> str:
         if c is None:
             return "-"
@@ -169,8 +207,10 @@ def format_coverage(cov: dict[str, Any]) -> str:
         }[status]
 
     head = ["unit", "district"] + [f"{code} (due {_dm(due)})" for code, due in cov["documents"]]
+    quiet = [r for r in cov["rows"] if all(c[0] == "unmonitored" for c in r[2].values())]
+    shown = [r for r in cov["rows"] if r not in quiet] + quiet[:max_unmonitored]
     rows = [head] + [
-        [u, d or "-"] + [cell(cells.get(code)) for code, _ in cov["documents"]] for u, d, cells in cov["rows"]
+        [u, d or "-"] + [cell(cells.get(code)) for code, _ in cov["documents"]] for u, d, cells in shown
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     out = []
@@ -185,6 +225,10 @@ def format_coverage(cov: dict[str, Any]) -> str:
         "not_due": "not due",
         "unmonitored": "unmonitored",
     }
+    if len(quiet) > max_unmonitored:
+        out.append(
+            f"... and {len(quiet) - max_unmonitored} more units with no working source and no briefing found"
+        )
     for code, _ in cov["documents"]:
         t = cov["totals"].get(code, {})
         out.append(f"{code}: " + ", ".join(f"{labels[k]} {t[k]}" for k in labels if t.get(k)))
@@ -231,9 +275,16 @@ def stamped_crawl(clock: Callable[[], dt.datetime]) -> Callable[..., dict]:
 
 
 def run_demo(
-    db_path: str | os.PathLike = DEFAULT_DB, echo: Callable[[str], None] = print, *, as_of: dt.date = AS_OF
+    db_path: str | os.PathLike = DEFAULT_DB,
+    echo: Callable[[str], None] = print,
+    *,
+    scenario: str = DEFAULT_SCENARIO,
+    as_of: dt.date | None = None,
 ) -> dict:
-    """Run the demo; return {"db", "sources", "crawls", "alerts", "coverage", "digests", "seconds"}."""
+    """Run the demo of ``scenario`` (today's Hanoi by default; ``melinh-2023`` the district scenario of 2023);
+    return {"db", "sources", "crawls", "alerts", "coverage", "digests", "seconds"}."""
+    sc = SCENARIOS[scenario]
+    as_of = as_of or sc.as_of
     from alerts.directives import register
     from alerts.rules import load_rules
     from briefwatch.commands.crawl import format_table
@@ -246,11 +297,11 @@ def run_demo(
     db.parent.mkdir(parents=True, exist_ok=True)
     reset_demo_db(db)
     sources = db.with_name(f"{db.stem}-sources.yaml")
-    with SiteServer(SITES) as srv, _no_smtp():
-        sources.write_text(srv.render(SOURCES_TEMPLATE.read_text(encoding="utf-8")), encoding="utf-8")
+    with SiteServer(sc.sites) as srv, _no_smtp():
+        sources.write_text(srv.render(sc.sources.read_text(encoding="utf-8")), encoding="utf-8")
         echo("serving the demo sites on 127.0.0.1: " + ", ".join(f"{s} {srv.base(s)}" for s in srv.sites))
         cfg = DaemonConfig(
-            db=db, sources=sources, rules=RULES.resolve(), as_of=as_of, crawl_settings=dict(FAST),
+            db=db, sources=sources, rules=sc.rules.resolve(), as_of=as_of, crawl_settings=dict(FAST),
             crawl_timeout=90, max_crawls=2, jitter=0,
         )  # fmt: skip
         clock = simulated_clock(as_of)
@@ -264,7 +315,7 @@ def run_demo(
             daemon.release_lock()
     d = open_db(db)
     try:
-        rules = load_rules(RULES)
+        rules = load_rules(sc.rules)
         watched = register(d, rules, watched_only=True)
         cov = coverage(d)
         digests = [
@@ -291,7 +342,7 @@ def run_demo(
     for w in watched:
         echo(f"  {w['code']:<10} issued {w['issued'] or '?'}  {(w['title'] or '')[:90]}")
     echo("")
-    echo(f"== coverage as of {as_of} (communes and towns of Mê Linh; 30 days to brief)")
+    echo(f"== coverage as of {as_of} ({sc.title})")
     echo(format_coverage(cov))
     echo("")
     echo(f"== digests ({ev.get('digests_queued', 0)} queued, sent as .eml files: no SMTP in the demo)")
@@ -302,8 +353,8 @@ def run_demo(
     echo(f"database: {db}")
     bw = _command_name()
     echo(f"look further: {bw} --db {db_path} --sources {sources} status")
-    echo(f"              {bw} --db {db_path} --rules {RULES} alerts list")
-    echo(f"              {bw} --db {db_path} serve   then http://127.0.0.1:8001/-/coverage/24-CT/TU")
+    echo(f"              {bw} --db {db_path} --rules {sc.rules} alerts list")
+    echo(f"              {bw} --db {db_path} serve   then http://127.0.0.1:8001/-/coverage/{sc.example}")
     seconds = round(time.monotonic() - t0, 1)
     echo(f"demo finished in {seconds} s")
     return {"db": str(db), "sources": str(sources), "crawls": out["crawls"], "alerts": out["alerts"], "coverage": cov,
