@@ -150,7 +150,11 @@ def test_index_search_and_read_only(server):
     base = server["base"]
     status, body = _get(f"{base}/-/coverage")
     assert status == 200 and b"/-/coverage/05-CT/TU" in body
+    page = body.decode("utf-8")
+    assert "Tình hình quán triệt văn bản" in page and "01/08/2025" in page  # Vietnamese, dd/mm/yyyy (#11)
     assert _get(f"{base}/-/coverage/99-XX/YY")[0] == 404
+    queries = json.loads(_get(f"{base}/briefwatch.json")[1])["queries"]
+    assert "Đơn vị quá hạn" in {q["title"] for q in queries}  # canned-query titles in Vietnamese
 
     q = urllib.parse.urlencode({"q": "quan triet chi thi 24", "_shape": "array"})
     status, body = _get(f"{base}/briefwatch/search.json?{q}")
@@ -173,3 +177,16 @@ def test_index_search_and_read_only(server):
         _get(f"{base}/briefwatch.json?sql=select+count(*)+as+n+from+articles&_shape=array")[1]
     )
     assert n_before == n_after and n_after[0]["n"] > 100
+
+
+def test_pages_in_english_on_request(tmp_path):
+    db = build_fixture_db(tmp_path / "briefwatch.db")
+    res = subprocess.run(
+        [str(BIN / "briefwatch"), "--db", str(db), "serve", "--language", "en", "--get", "/-/coverage"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Coverage of directives" in res.stdout and "2025-08-01" in res.stdout
