@@ -9,27 +9,12 @@ suggestions compare names without any diacritics. Pure functions over a ``Gazett
 from __future__ import annotations
 
 import difflib
-import re
 from functools import lru_cache
 from typing import Any
 
+from briefwatch.gazetteer import DISTRICT_LEVEL, PROVINCE_LEVEL
 from briefwatch.text import key
-
-COMMUNE_TYPES = ("xa", "phuong", "thi_tran", "dac_khu")
-DISTRICT_TYPES = ("quan", "huyen", "thi_xa", "thanh_pho_thuoc_tinh")
-PROVINCE_TYPES = ("tinh", "thanh_pho_tw")
-_TYPE_WORDS = {
-    "xã": ("xa",),
-    "phường": ("phuong",),
-    "thị trấn": ("thi_tran",),
-    "đặc khu": ("dac_khu",),
-    "quận": ("quan",),
-    "huyện": ("huyen",),
-    "thị xã": ("thi_xa",),
-    "thành phố": ("thanh_pho_thuoc_tinh", "thanh_pho_tw"),
-    "tỉnh": ("tinh",),
-}
-_TYPED = re.compile(r"^(xã|phường|thị trấn|đặc khu|quận|huyện|thị xã|thành phố|tỉnh)\s+(.+)$")
+from briefwatch.units import TYPE_WORDS, TYPED_NAME
 
 
 def _fold(s: str) -> str:
@@ -44,7 +29,7 @@ def _choices(gz: Any, kind: str) -> dict[str, str]:
     if kind == "unit":
         names = {u.name for u in gz.all}
     elif kind == "district":
-        names = {u.short for u in gz.all if u.unit_type in DISTRICT_TYPES}
+        names = {u.short for u in gz.all if u.unit_type in DISTRICT_LEVEL}
     else:
         names = {u.province for u in gz.all}
     return {_fold(n): n for n in sorted(names)}
@@ -73,34 +58,34 @@ def _message(name: str, gz: Any, kind: str) -> str:
 
 def unit_error(name: str, gz: Any) -> str | None:
     """None when ``name`` (type word + name: ``xã Mê Linh``) is a unit of either era, else the error."""
-    m = _TYPED.match(key(name))
+    m = TYPED_NAME.match(key(name))
     if m:
         word, short = m.group(1), name.strip()[len(m.group(1)) :].strip()
-        if gz.find(short, types=_TYPE_WORDS[word]):
+        if gz.find(short, types=TYPE_WORDS[word]):
             return None
     return _message(name, gz, "unit")
 
 
 def district_error(name: str, gz: Any) -> str | None:
     """None when ``name`` (``Mê Linh`` or ``huyện Mê Linh``) is a district of the 3-level era."""
-    m = _TYPED.match(key(name))
+    m = TYPED_NAME.match(key(name))
     short = name.strip()[len(m.group(1)) :].strip() if m else name
-    if gz.find(short, types=DISTRICT_TYPES):
+    if gz.find(short, types=DISTRICT_LEVEL):
         return None
     return _message(name, gz, "district")
 
 
 def province_error(name: str, gz: Any) -> str | None:
     """None when ``name`` (``Hà Nội``, ``tỉnh Nghệ An``, ``TP.HCM``) is a province or centrally-run city."""
-    m = _TYPED.match(key(name))
+    m = TYPED_NAME.match(key(name))
     short = name.strip()[len(m.group(1)) :].strip() if m else name
-    if gz.find(short, types=PROVINCE_TYPES) or key(short) in {key(p) for p in gz.province_names}:
+    if gz.find(short, types=PROVINCE_LEVEL) or key(short) in {key(p) for p in gz.province_names}:
         return None
     return _message(name, gz, "province")
 
 
 def issuer_unit_error(name: str, gz: Any) -> str | None:
     """An issuer unit is ``trung ương``, a unit (type word + name) or an agency's name (not checked)."""
-    if key(name) == "trung ương" or not _TYPED.match(key(name)):
+    if key(name) == "trung ương" or not TYPED_NAME.match(key(name)):
         return None
     return unit_error(name, gz)

@@ -225,17 +225,6 @@ def _scope(v: Any, where: str) -> Scope:
     return scope
 
 
-_GAZETTEER: list[Any] = []
-
-
-def _gazetteer() -> Any:
-    if not _GAZETTEER:
-        from briefwatch.gazetteer import load_gazetteer
-
-        _GAZETTEER.append(load_gazetteer())
-    return _GAZETTEER[0]
-
-
 def _check_names(
     where: str,
     *,
@@ -247,8 +236,9 @@ def _check_names(
     """Every name must be known to the gazetteer (either era): an unknown one is this entry's error, with the
     closest known names (``Me Linh: unknown unit; did you mean xã Mê Linh?``)."""
     from alerts import names as nm
+    from briefwatch.gazetteer import load_gazetteer
 
-    gz = _gazetteer()
+    gz = load_gazetteer()
     errors = [
         e
         for e in (

@@ -14,7 +14,7 @@ from briefwatch.docs import Document
 from briefwatch.gazetteer import Gazetteer
 from briefwatch.reading import Article
 from briefwatch.text import key
-from briefwatch.units import find_mentions, is_central_organ, resolve
+from briefwatch.units import TYPE_WORDS, TYPED_NAME, find_mentions, is_central_organ, resolve
 
 CENTRAL = "trung ương"
 # central organs as issuers, besides those the event reader knows (units.is_central_organ): any ministry, the Standing
@@ -117,20 +117,6 @@ def issuer_unit(doc: Document, art: Article) -> str | None:
     return None
 
 
-_TYPE_WORD = re.compile(r"^(thành phố|tỉnh|quận|huyện|thị xã|xã|phường|thị trấn|đặc khu)\s+(.+)$", re.I)
-_LEVEL_TYPES = {
-    "thành phố": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
-    "tỉnh": ("tinh",),
-    "quận": ("quan",),
-    "huyện": ("huyen",),
-    "thị xã": ("thi_xa",),
-    "xã": ("xa",),
-    "phường": ("phuong",),
-    "thị trấn": ("thi_tran",),
-    "đặc khu": ("dac_khu",),
-}
-
-
 def issuer_area(name: str | None, gz: Gazetteer) -> tuple[str | None, str | None]:
     """(province, district) of an issuer unit, short names as in the gazetteer: ``"quận Cầu Giấy"`` →
     ``("Hà Nội", "Cầu Giấy")``, ``"tỉnh Nghệ An"`` → ``("Nghệ An", None)``; a commune or ward → its province
@@ -138,10 +124,10 @@ def issuer_area(name: str | None, gz: Gazetteer) -> tuple[str | None, str | None
     ``"trung ương"``, None or an unknown name → ``(None, None)``."""
     if not name or key(name) == CENTRAL:
         return None, None
-    m = _TYPE_WORD.match(name.strip())
+    m = TYPED_NAME.match(key(name))
     if m:
-        word, short = key(m.group(1)), m.group(2)
-        cands = gz.find(short, types=_LEVEL_TYPES.get(word))
+        word, short = m.group(1), name.strip()[len(m.group(1)) :].strip()
+        cands = gz.find(short, types=TYPE_WORDS[word])
         provinces = {u.province for u in cands}
         if len(provinces) == 1:
             (prov,) = provinces

@@ -37,6 +37,9 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "thành ủy": ("thanh_pho_tw", "thanh_pho_thuoc_tinh"),
     "tỉnh ủy": ("tinh",),
 }
+TYPE_WORDS = _TYPE_WORDS
+# a unit's full name as the project writes it (its key): type word + proper name, "xã mê linh", "thành phố hà nội"
+TYPED_NAME = re.compile(r"^(xã|phường|thị trấn|đặc khu|quận|huyện|thị xã|thành phố|tỉnh)\s+(.+)$")
 _COMMITTEES = {"huyện ủy", "quận ủy", "thị ủy", "thành ủy", "tỉnh ủy"}
 _TW_RE = "|".join(
     sorted((f"[{w[0]}{w[0].upper()}]{re.escape(w[1:])}" for w in _TYPE_WORDS), key=len, reverse=True)

@@ -389,27 +389,15 @@ def _upsert_document(
     earliest first_seen stays."""
     unit = doc.get("issuer_unit")
     year = _year(doc.get("issued"))
+    fields = (year, doc.get("type"), doc.get("issuer"), doc.get("issued"), doc.get("subject"))
     doc_id = find_document(db, code, unit, year, province)
     if doc_id is None:
         prov, _district = issuer_area(unit)
-        cur = db.conn.execute(
+        return db.conn.execute(
             """INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, year, type, issuer, issued,
                subject, first_seen, first_article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                code,
-                unit,
-                match_key(unit) if unit else "",
-                prov,
-                year,
-                doc.get("type"),
-                doc.get("issuer"),
-                doc.get("issued"),
-                doc.get("subject"),
-                ts,
-                article_id,
-            ),
-        )
-        return cur.lastrowid
+            (code, unit, match_key(unit) if unit else "", prov, *fields, ts, article_id),
+        ).lastrowid
     db.conn.execute(
         """UPDATE documents SET
              year = COALESCE(year, ?),
@@ -420,18 +408,7 @@ def _upsert_document(
              first_article_id = CASE WHEN first_seen IS NULL OR ? < first_seen THEN ? ELSE first_article_id END,
              first_seen = MIN(COALESCE(first_seen, ?), ?)
            WHERE id = ?""",
-        (
-            year,
-            doc.get("type"),
-            doc.get("issuer"),
-            doc.get("issued"),
-            doc.get("subject"),
-            ts,
-            article_id,
-            ts,
-            ts,
-            doc_id,
-        ),
+        (*fields, ts, article_id, ts, ts, doc_id),
     )
     return doc_id
 
