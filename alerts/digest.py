@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import hashlib
 import html
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,12 +18,14 @@ from email.message import EmailMessage
 import sqlite_utils
 
 from alerts.directives import label, load_directives
+from alerts.notes import RecipientNotes
 from alerts.rules import Recipient, Rules
 from briefwatch.i18n import N_, fmt_date, translation
 
 _NO_DISTRICT = "\x00"  # the group of units without a district (2-level era, city level)
 MAX_SECTIONS = 25  # documents detailed in one digest; the rest are summarised in one line each
-MAX_LINES = 40  # lines per category and district before "... and N more"
+MAX_LINES = 40  # lines per category in a section before "... and N more", shared by its districts
+MIN_LINES = 3  # lines per category and district however many districts a section has
 
 
 @dataclass
@@ -32,16 +33,6 @@ class Digest:
     key: str
     subject: str
     message: EmailMessage
-
-
-def digest_key(as_of: dt.date, notes: list[dict]) -> str:
-    # a document by what names it (code, issuer unit, issue date), not by its row id: a rebuilt database
-    # numbers its rows in another order, and the same news must keep the same key
-    ids = sorted(
-        f"{n['rule']}|{n['document']}|{n.get('issuer_unit') or ''}|{n.get('issued') or ''}|{n['unit_id']}|{n['kind']}"
-        for n in notes
-    )
-    return f"digest:{as_of.isoformat()}:" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
 
 
 def _evidence(db: sqlite_utils.Database, event_ids: set[int]) -> dict[int, list[tuple[str, str | None]]]:
@@ -108,32 +99,41 @@ def build_digest(
     db: sqlite_utils.Database,
     rules: Rules,
     rc: Recipient,
-    notes: list[dict],
+    notes: RecipientNotes,
     as_of: dt.date,
 ) -> Digest:
-    """The digest for one recipient from this evaluation's notifications (``notes``, already in scope), in the
-    language of ``settings.language`` (Vietnamese by default)."""
+    """The digest for one recipient from this evaluation's notifications (``notes``: the recipient's, read
+    from the database as needed), in the language of ``settings.language`` (Vietnamese by default)."""
     lang = rules.settings.language
     _ = translation(lang).gettext
-    by_doc: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
-    for n in notes:  # a document is named with its issuer: two issuers may number the same code
-        by_doc[(label(n["document"], n.get("issuer_unit")), n["rule"], n["document_id"])].append(n)
+    by_doc: dict[tuple[str, str, int], dict[str, int]] = {}
+    for (rule, doc_id, code, issuer), counts in notes.counts().items():
+        # a document is named with its issuer: two issuers may number the same code
+        by_doc[(label(code, issuer), rule, doc_id)] = counts
     docs = {d.id: d for d in load_directives(db)}
     # the documents with the most news first; beyond MAX_SECTIONS, one summary line each
-    order = sorted(by_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    order = sorted(by_doc.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
-    sections = [_section(db, rc, rule, code, doc_id, ns) for (code, rule, doc_id), ns in detailed]
+    mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in detailed])
+    sections = [
+        _section(db, rc, rule, code, doc_id, mine.get((rule, doc_id), []))
+        for (code, rule, doc_id), _n in detailed
+    ]
     rest = [
-        (code, rule, _note_counts(ns, translation(lang)))
-        for (code, rule, _doc_id), ns in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
+        (code, rule, _note_counts(c, translation(lang)))
+        for (code, rule, _doc_id), c in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
     ]
     ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
     codes = ", ".join(sorted({c for c, _r, _d in by_doc}))
+    total: dict[str, int] = defaultdict(int)
+    for c in by_doc.values():
+        for kind, n in c.items():
+            total[kind] += n
     subject = _("briefwatch {date} · {scope}: {codes}: {news}").format(
         date=fmt_date(as_of, lang),
         scope=rc.name or rc.scope.describe(_),
         codes=codes,
-        news=_note_counts(notes, translation(lang)),
+        news=_note_counts(total, translation(lang)),
     )
     if len(subject) > 180:
         subject = subject[:177] + "..."
@@ -143,13 +143,11 @@ def build_digest(
     # quoted-printable: long lines (unit lists, links) wrapped, 7-bit safe for any relay (RFC 5321 ≤ 998)
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(body, subtype="html", cte="quoted-printable")
-    return Digest(digest_key(as_of, notes), subject, msg)
+    return Digest(notes.key(as_of.isoformat()), subject, msg)
 
 
-def _note_counts(notes: list[dict], t: gettext.NullTranslations) -> str:
-    c: dict[str, int] = defaultdict(int)
-    for n in notes:
-        c[n["kind"]] += 1
+def _note_counts(c: dict[str, int], t: gettext.NullTranslations) -> str:
+    c = defaultdict(int, c)
     label = {
         "overdue": t.gettext("{n} newly overdue"),
         "reminder": t.gettext("{n} still overdue"),
@@ -217,18 +215,18 @@ def _unit_lines(
             else _("our source is failing for {n} unit(s): {units}")
         )
         by_d[district].append(("unmonitored", why.format(n=len(names), units=", ".join(sorted(names))), []))
+    # a city-wide digest stays readable: 30 districts share the section's lines (the counts line has totals)
+    cap = max(MIN_LINES, MAX_LINES // max(1, len(by_d)))
     for d, lines in by_d.items():
         lines.sort(key=lambda x: (order[x[0]], x[1]))
         capped, seen = [], defaultdict(int)
         for cat, line, links in lines:
             seen[cat] += 1
-            if seen[cat] <= MAX_LINES:
+            if seen[cat] <= cap:
                 capped.append((cat, line, links))
         for cat, n in seen.items():
-            if n > MAX_LINES:
-                capped.append(
-                    (cat, _("... and {n} more (briefwatch alerts list)").format(n=n - MAX_LINES), [])
-                )
+            if n > cap:
+                capped.append((cat, _("... and {n} more (briefwatch alerts list)").format(n=n - cap), []))
         capped.sort(key=lambda x: order[x[0]])
         by_d[d] = capped
     return by_d

@@ -1,11 +1,11 @@
 """Evaluation: (rules, database, as_of) → per-(rule, document, unit) states, notifications, digests.
 
-``evaluate(db, rules, as_of)`` runs in one ``BEGIN IMMEDIATE`` transaction (read-then-write): it
-derives, with set-based SQL over temp tables, the facts of every (rule, watched document, unit that
-must brief): the first qualifying briefing (date, evidence event) and the unit's coverage; rows whose
-stored state cannot change are dropped in SQL; the rest go through the pure ``next_state`` state
-machine; changed rows are written, and one digest per recipient with something new is queued in the
-outbox. Running it twice for the same ``as_of`` changes and sends nothing.
+``evaluate(db, rules, as_of)`` runs in one ``BEGIN IMMEDIATE`` transaction (read-then-write): it fills temp
+tables with the rules' watched documents and the units each binds (gazetteer, both eras), brings the cache
+of first briefings up to date (``alert_briefs``), then hands over to ``alerts.cells``: the rows that may have
+changed since the last evaluation go through the state machine in one SQL statement (``alerts.machine``,
+specified by the pure ``next_state``), changed rows are written, and one digest per recipient with something
+new is queued in the outbox. Running it twice for the same ``as_of`` changes and sends nothing.
 """
 
 from __future__ import annotations
@@ -14,110 +14,24 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import sqlite3
+import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from alerts import immediate
+from alerts import cells, immediate, notes
 from alerts.directives import load_directives, watched_by
 from alerts.keys import district_key, province_key, text_key
+from alerts.machine import STATES, Facts, next_state  # noqa: F401 - the machine's public names, here too
 from alerts.rules import Recipient, Rules, Scope
 
 log = logging.getLogger(__name__)
 
 DISTRICT_LEVEL = {"quan", "huyen", "thi_xa", "thanh_pho_thuoc_tinh"}
 PROVINCE_LEVEL = {"tinh", "thanh_pho_tw"}
-STATES = (
-    "not_due",
-    "overdue",
-    "reminded",
-    "resolved",
-    "silenced",
-    "briefed",
-    "no_coverage",
-    "source_failing",
-)
-_FIELDS = (
-    "state",
-    "briefed_on",
-    "event_id",
-    "first_alerted_at",
-    "last_notified_at",
-    "resolved_at",
-    "silenced_until",
-    "silence_reason",
-)
-
-
-# --------------------------------------------------------------------------- the pure state machine
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What is known about one (rule, document, unit) at ``as_of`` (ISO date strings)."""
-
-    as_of: str
-    due: str
-    brief_date: str | None  # first qualifying briefing, or None
-    event_id: int | None
-    cover: str  # ok | none | failing
-    remind_every_days: int | None
-
-
-def _plus(day: str, days: int) -> str:
-    return (dt.date.fromisoformat(day[:10]) + dt.timedelta(days=days)).isoformat()
-
-
-def next_state(prev: dict | None, f: Facts) -> tuple[dict, str | None]:
-    """The new stored fields and the notification kind (overdue | reminder | late | unmonitored) or None.
-
-    not_due → overdue (first alert) → reminded (every ``remind_every_days``) → resolved (a briefing
-    found after the alert: "reported late") ; silenced until a date; briefed (in time, or found before
-    any alert); no_coverage / source_failing instead of overdue when nobody can see the unit.
-    """
-    p = prev.get("state") if prev else None
-    n = {k: (prev or {}).get(k) for k in _FIELDS}
-    n["briefed_on"], n["event_id"] = f.brief_date, f.event_id
-    alerted = p in ("overdue", "reminded")
-    if f.brief_date:
-        if p == "resolved" or alerted or p == "silenced":
-            if p != "resolved":
-                n["resolved_at"] = f.as_of
-            n["state"] = "resolved"
-            return n, ("late" if alerted else None)
-        if f.brief_date <= f.due:
-            n["state"] = "briefed"
-        else:  # late, but nobody was told it was missing (e.g. unmonitored at the deadline)
-            n["state"] = "resolved"
-            n["resolved_at"] = n["resolved_at"] or f.as_of
-        return n, None
-    if p == "silenced" and (not n["silenced_until"] or f.as_of < n["silenced_until"]):
-        return n, None
-    expired_silence = p == "silenced"
-    if f.as_of <= f.due:
-        n["state"] = "not_due"
-        return n, None
-    if f.cover in ("none", "failing"):
-        n["state"] = "no_coverage" if f.cover == "none" else "source_failing"
-        return n, ("unmonitored" if p in (None, "not_due") else None)
-    if not n["first_alerted_at"]:
-        n["state"] = "overdue"
-        n["first_alerted_at"] = n["last_notified_at"] = f.as_of
-        return n, "overdue"
-    remind_due = f.remind_every_days and f.as_of >= _plus(
-        n["last_notified_at"] or f.as_of, f.remind_every_days
-    )
-    if expired_silence or remind_due:
-        n["state"] = "reminded"
-        n["last_notified_at"] = f.as_of
-        return n, "reminder"
-    n["state"] = p if alerted else "overdue"
-    return n, None
-
-
 # --------------------------------------------------------------------------- facts, set-based
 
 
@@ -135,6 +49,13 @@ class _Unit:
     ukey: str = ""
     parent_uid: int | None = None
     cover: str = "none"
+    pid: int = 0  # alert_units.uid: the unit as shown (code, name, type, district, province)
+
+    @property
+    def ident(self) -> str:
+        return "|".join(
+            (self.unit_id, self.name, self.unit_type or "", self.district or "", self.province or "")
+        )
 
 
 def _iso(d: dt.date | str) -> str:
@@ -225,16 +146,32 @@ def covers(home: dict | None, u: _Unit) -> bool:
 
 def _coverage(db: sqlite_utils.Database, units: list[_Unit], as_of: str, runs: int) -> None:
     health = _source_health(db, as_of, runs)
-    sources = []
+    # sources indexed by what their home names, so that 4,000 sources × 10,000 units is a few lookups per
+    # unit; ``covers`` still decides on each candidate
+    index: dict[tuple[str, str], list[tuple[str, dict | None]]] = defaultdict(list)
     for name, home in db.execute("SELECT name, home FROM sources"):
         try:
             h = json.loads(home) if home else None
         except ValueError:
             log.warning("source %s: home is not JSON: %r", name, home)
             continue
-        sources.append((name, h if isinstance(h, dict) else None))
+        h = h if isinstance(h, dict) else None
+        if not h:
+            key = ("city", "")
+        elif h.get("unit"):
+            key = ("unit", text_key(h["unit"]))
+        elif h.get("district"):
+            key = ("district", district_key(h["district"]))
+        elif h.get("province"):
+            key = ("province", text_key(h["province"]))
+        else:
+            continue
+        index[key].append((name, h))
     for u in units:
-        cov = [name for name, home in sources if covers(home, u)]
+        keys = [("unit", u.name_key), ("district", u.district_key)]
+        if u.unit_type in DISTRICT_LEVEL | PROVINCE_LEVEL:
+            keys += [("city", ""), ("province", text_key(u.province)), ("district", district_key(u.name))]
+        cov = {name for k in keys for name, home in index.get(k, ()) if covers(home, u)}
         u.cover = "none" if not cov else ("ok" if any(health.get(s, False) for s in cov) else "failing")
 
 
@@ -268,11 +205,14 @@ _TEMP = """
 DROP TABLE IF EXISTS temp._units; DROP TABLE IF EXISTS temp._era_units; DROP TABLE IF EXISTS temp._rule_units;
 DROP TABLE IF EXISTS temp._rule_docs; DROP TABLE IF EXISTS temp._docmatch; DROP TABLE IF EXISTS temp._emap;
 CREATE TEMP TABLE _units (uid INTEGER PRIMARY KEY, unit_id TEXT, name TEXT, unit_type TEXT, district TEXT,
-    province TEXT, name_key TEXT, parent_uid INTEGER, cover TEXT, ukey TEXT, province_key TEXT, own_dk TEXT);
+    province TEXT, name_key TEXT, parent_uid INTEGER, cover TEXT, ukey TEXT, province_key TEXT, own_dk TEXT,
+    pid INTEGER);
 CREATE TEMP TABLE _era_units (era INTEGER, uid INTEGER, PRIMARY KEY (era, uid)) WITHOUT ROWID;
 CREATE TEMP TABLE _rule_units (rule TEXT, uid INTEGER, PRIMARY KEY (rule, uid)) WITHOUT ROWID;
+CREATE INDEX temp._rule_units_uid ON _rule_units(uid);
 CREATE TEMP TABLE _rule_docs (rule TEXT, doc INTEGER, code TEXT, issuer_unit TEXT, issued TEXT, due TEXT,
-    era INTEGER, covers INTEGER, remind INTEGER, area_p TEXT, area_d TEXT, PRIMARY KEY (rule, doc));
+    era INTEGER, covers INTEGER, remind INTEGER, area_p TEXT, area_d TEXT, gid INTEGER, full INTEGER,
+    PRIMARY KEY (rule, doc));
 CREATE TEMP TABLE _docmatch (ev_doc INTEGER, doc INTEGER, issued TEXT, PRIMARY KEY (ev_doc, doc)) WITHOUT ROWID;
 CREATE TEMP TABLE _emap (unit TEXT, district TEXT, province TEXT, uid INTEGER, PRIMARY KEY (unit, district, province, uid));
 DROP TABLE IF EXISTS temp._docinc; DROP TABLE IF EXISTS temp._dirty_ev;
@@ -309,6 +249,14 @@ _BRIEF = _BRIEF_TEMPLATE.format(
     match="_docmatch",
 )
 
+# the same for many documents at once (a first run, a new gazetteer): event_documents read in order, so the
+# events are read in order too, not document by document at random
+_BRIEF_BULK = _BRIEF.replace("FROM event_documents src JOIN", "FROM event_documents src NOT INDEXED JOIN")
+assert _BRIEF_BULK != _BRIEF
+
+# every event's unit strings (a first run, a new gazetteer: cheaper than picking the events of each document)
+_EVENT_STRINGS_ALL = "SELECT DISTINCT unit, COALESCE(district, ''), COALESCE(province, '') FROM events"
+
 # merge newly added (event, code) pairs into the cache of documents that are otherwise up to date
 _BRIEF_ADD = (
     _BRIEF_TEMPLATE.format(source="_dirty_ev", where="", match="_docinc")
@@ -316,6 +264,8 @@ _BRIEF_ADD = (
 WHERE excluded.bdate < alert_briefs.bdate
 """
 )
+
+_BULK_DOCUMENTS = 200  # documents to recompute from which one pass over every event is cheaper
 
 _EVENT_STRINGS_ADD = """
 SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM events e
@@ -327,54 +277,21 @@ SELECT DISTINCT e.unit, COALESCE(e.district, ''), COALESCE(e.province, '') FROM 
 WHERE e.id IN (SELECT event_id FROM event_documents WHERE document_id IN (SELECT ev_doc FROM _docmatch))
 """
 
-_ROWS = """
-SELECT rd.rule, rd.doc, rd.code, rd.issuer_unit, u.unit_id, u.name, u.unit_type, u.district, u.province,
-       u.name_key, rd.issued, rd.due, rd.remind, u.cover, x.bdate, x.event_id,
-       s.state, s.briefed_on, s.event_id, s.first_alerted_at, s.last_notified_at, s.resolved_at,
-       s.silenced_until, s.silence_reason
-FROM (
-    SELECT rd.rule, rd.doc, eu.uid,
-           CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.bdate ELSE b.bdate END AS bdate,
-           CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.event_id ELSE b.event_id END AS event_id
-    FROM _rule_docs rd
-    JOIN _era_units eu ON eu.era = rd.era
-    JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid
-    JOIN _units u0 ON u0.uid = eu.uid AND (rd.area_p = '' OR u0.province_key = rd.area_p)
-        AND (rd.area_d = '' OR u0.own_dk = rd.area_d)
-    LEFT JOIN alert_briefs b ON b.document = rd.doc AND b.ukey = u0.ukey AND b.bdate <= :as_of
-    LEFT JOIN _units p0 ON rd.covers = 1 AND p0.uid = u0.parent_uid
-    LEFT JOIN alert_briefs pb ON pb.document = rd.doc AND pb.ukey = p0.ukey AND pb.bdate <= :as_of
-) x
-JOIN _rule_docs rd ON rd.rule = x.rule AND rd.doc = x.doc
-JOIN _units u ON u.uid = x.uid
-LEFT JOIN alert_states s ON s.rule = x.rule AND s.document_id = x.doc AND s.unit_id = u.unit_id
-"""
 
-# rows whose stored state next_state() would keep as is (a superset check is not needed: this is exact)
-_UNCHANGED = """
-s.state IS NOT NULL AND s.briefed_on IS x.bdate AND s.event_id IS x.event_id AND s.due_date = rd.due AND (
-  (x.bdate IS NOT NULL AND (s.state = 'resolved' OR (s.state = 'briefed' AND x.bdate <= rd.due)))
-  OR (x.bdate IS NULL AND (
-      (s.state = 'silenced' AND (s.silenced_until IS NULL OR :as_of < s.silenced_until))
-      OR (s.state = 'not_due' AND :as_of <= rd.due)
-      OR (:as_of > rd.due AND (
-           (s.state = 'no_coverage' AND u.cover = 'none')
-           OR (s.state = 'source_failing' AND u.cover = 'failing')
-           OR (s.state IN ('overdue', 'reminded') AND u.cover = 'ok' AND s.first_alerted_at IS NOT NULL
-               AND (rd.remind IS NULL OR :as_of < date(s.last_notified_at, '+' || rd.remind || ' days')))))))
-)
-"""
-
-
-def _executescript(db: sqlite_utils.Database, script: str) -> None:
-    for stmt in script.split(";"):
-        if stmt.strip():
-            db.execute(stmt)
+def _script(db: sqlite_utils.Database, script: str) -> None:
+    """Run SQL statements one at a time (inside the evaluation's transaction); trigger bodies stay whole."""
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" ;\n"):
+                db.execute(buf)
+            buf = ""
 
 
 def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer: Any) -> dict:
     """Fill the temp tables; return counters."""
-    _executescript(db, _TEMP)
+    _script(db, _TEMP + ";" + cells.TEMP)
     stats = {"documents_watched": 0, "documents_undated": 0, "events_ambiguous": 0}
     directives = load_directives(db)
     rule_docs: list[tuple] = []  # (rule, directive, issued)
@@ -390,8 +307,9 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     stats["documents_watched"] = len({d.id for _r, d, _i in rule_docs})
     units, vclasses = _load_units({r.units.province for r in rules.rules}, gazetteer)
     _coverage(db, units, as_of.isoformat(), rules.settings.source_failing_runs)
+    cells.sync_units(db, units)
     db.conn.executemany(
-        "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO _units VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 u.uid,
@@ -406,11 +324,14 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
                 u.ukey,
                 text_key(u.province),
                 district_key(u.name) if u.unit_type in DISTRICT_LEVEL else u.district_key,
+                u.pid,
             )
             for u in units
         ],
     )
-    db.execute("CREATE INDEX temp._units_ukey ON _units(ukey)")
+    for col in ("ukey", "pid", "parent_uid"):
+        db.execute(f"CREATE INDEX temp._units_{col} ON _units({col})")
+    units_sig = cells.signature(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units)
     eras: dict[tuple, int] = {}
     rd_rows = []
     for r, d, issued in rule_docs:
@@ -431,9 +352,21 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
                 r.remind_every_days,
                 area_p,
                 area_d,
+                # what the group's states follow from, besides the data: a change re-evaluates the whole group
+                cells.signature(
+                    [str(x) for x in (due, r.remind_every_days, r.district_conference_covers_communes, valid)]
+                    + [area_p, area_d, repr(sorted(r.units.levels)), repr(sorted(r.units.districts))]
+                    + [str(r.units.province), units_sig]
+                ),
             )
         )
-    db.conn.executemany("INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?,?,?,?,?)", rd_rows)
+    groups = cells.sync_groups(db, rd_rows)
+    db.conn.executemany(
+        "INSERT INTO _rule_docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [row[:11] + groups[(row[0], row[1])] for row in rd_rows],
+    )
+    db.execute("CREATE INDEX temp._rule_docs_gid ON _rule_docs(gid)")
+    db.execute("CREATE INDEX temp._rule_docs_doc ON _rule_docs(doc)")
     db.conn.executemany(
         "INSERT INTO _era_units VALUES (?, ?)",
         [(era, u.uid) for valid, era in eras.items() for u in units if u.vclass in valid],
@@ -536,9 +469,10 @@ def _refresh_briefs(
         "INSERT INTO _docmatch SELECT m.member, w.doc, w.issued FROM _watched w "
         "JOIN document_matches m ON m.document = w.doc WHERE w.inc = 0"
     )
-    emap, stats["events_ambiguous"] = _map_events(db, units, _EVENT_STRINGS)
+    bulk = len(redo) >= _BULK_DOCUMENTS
+    emap, stats["events_ambiguous"] = _map_events(db, units, _EVENT_STRINGS_ALL if bulk else _EVENT_STRINGS)
     db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
-    db.execute(_BRIEF)
+    db.execute(_BRIEF_BULK if bulk else _BRIEF)
     ts = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     db.conn.executemany(
         "INSERT INTO alert_brief_docs (document, issued, units_sig, computed_at) VALUES (?, ?, ?, ?)",
@@ -609,50 +543,49 @@ def evaluate(
         gazetteer = load_gazetteer()
     a = as_of.isoformat()
     summary: dict[str, Any] = {"as_of": a, "rules": len(rules.rules), "rule_errors": len(rules.errors)}
+    # a page cache of 64 MB for this run (SQLite's default is 2 MB): the 557,000 rows of a first run are written
+    # without re-reading b-tree pages from the OS; restored after
+    cache = [db.execute(f"PRAGMA {s}.cache_size").fetchone()[0] for s in ("main", "temp")]
+    db.execute("PRAGMA main.cache_size = -65536")
+    db.execute("PRAGMA temp.cache_size = -65536")
     db.execute("BEGIN IMMEDIATE")
     try:
+        clock = [time.perf_counter()]
+
+        def lap() -> float:
+            clock.append(time.perf_counter())
+            return round(clock[-1] - clock[-2], 3)
+
         stats = _prepare(db, rules, as_of, gazetteer)
+        seconds = {"prepare": lap()}
         stats.pop("_units")
         summary.update(stats)
-        sql = _ROWS + (f" WHERE NOT ({_UNCHANGED})" if prefilter else "")
-        # the rows that may change, materialised in a temp table and read in chunks: each chunk's new states
-        # are written before the next is read, so memory holds one chunk and the notifications, not every
-        # state of the world (557,000 rows on a first run over Hanoi)
-        db.execute("DROP TABLE IF EXISTS temp._rows")
-        db.execute(f"CREATE TEMP TABLE _rows AS {sql}", {"as_of": a})
-        changed, notes = 0, []
-        rows = db.conn.execute("SELECT * FROM temp._rows")
-        while chunk := rows.fetchmany(_CHUNK):
-            changes, chunk_notes = _transitions(chunk, a, ts)
-            db.conn.executemany(_UPSERT_STATE, changes)
-            changed += len(changes)
-            notes += chunk_notes
-        rows.close()
-        db.execute("DROP TABLE temp._rows")
-        summary["triples"] = db.execute(
-            "SELECT COUNT(*) FROM _rule_docs rd JOIN _era_units eu ON eu.era = rd.era "
-            "JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid JOIN _units u0 ON u0.uid = eu.uid "
-            "AND (rd.area_p = '' OR u0.province_key = rd.area_p) AND (rd.area_d = '' OR u0.own_dk = rd.area_d)"
-        ).fetchone()[0]
-        removed = db.execute(
-            "DELETE FROM alert_states WHERE NOT EXISTS (SELECT 1 FROM _rule_docs rd "
-            "WHERE rd.rule = alert_states.rule AND rd.doc = alert_states.document_id)"
-        ).rowcount
+        last = db.execute("SELECT as_of FROM alert_runs ORDER BY id DESC LIMIT 1").fetchone()
+        last_as_of = last[0][:10] if last else None
+        # every row is looked at on a first run, when asked, or when going back in time (wake_on looks forward)
+        full = not prefilter or last_as_of is None or a < last_as_of
+        summary["triples"] = cells.triples(db)
+        examined = cells.candidates(db, a, last_as_of, full)
+        seconds["candidates"] = lap()
+        changed = cells.apply(db, a, ts, full)
+        seconds["states"] = lap()
+        summary["rows_examined"] = summary["triples"] if full else examined
+        _script(db, notes.NOTES)
+        removed = cells.remove_unwatched(db)
         summary.update(changed=changed, removed=removed)
-        kinds: dict[str, int] = defaultdict(int)
-        for n in notes:
-            kinds[n["kind"]] += 1
-        summary["notifications"] = dict(kinds)
+        summary["notifications"] = notes.kinds(db)
         queued = 0
         for rc in rules.recipients:
-            mine = [n for n in notes if recipient_wants(rc, n)]
-            if not mine:
+            mine = notes.RecipientNotes(db, rc, recipient_wants)
+            if not mine.counts():
                 continue
             msg = digest.build_digest(db, rules, rc, mine, as_of)
             queued += outbox.enqueue(
                 db, rc.email, msg.key, msg.subject, msg.message, kind="digest", now=now, sender=mail_from
             )
         summary["digests_queued"] = queued
+        seconds["digests"] = lap()
+        summary["seconds"] = seconds
         if dry_run:
             db.execute("ROLLBACK")
             summary["dry_run"] = True
@@ -671,78 +604,13 @@ def evaluate(
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    finally:
+        db.execute(f"PRAGMA main.cache_size = {int(cache[0])}")
+        db.execute(f"PRAGMA temp.cache_size = {int(cache[1])}")
+        for stmt in cells.DROP_TRIGGERS:  # temp triggers live as long as the connection: not beyond this run
+            db.execute(stmt)
     log.info("alerts evaluate %s: %s", a, summary)
     return summary
-
-
-_CHUNK = 20_000  # rows of (rule, document, unit) handled at a time
-_UPSERT_STATE = """INSERT INTO alert_states (rule, document_id, document, issuer_unit, unit_id, unit, unit_type, district,
-                   province, unit_key, state,
-                   issued, due_date, briefed_on, event_id, first_alerted_at, last_notified_at, resolved_at,
-                   silenced_until, silence_reason, updated_at)
-               VALUES (:rule, :document_id, :document, :issuer_unit, :unit_id, :unit, :unit_type, :district, :province, :unit_key, :state,
-                   :issued, :due_date, :briefed_on, :event_id, :first_alerted_at, :last_notified_at, :resolved_at,
-                   :silenced_until, :silence_reason, :updated_at)
-               ON CONFLICT (rule, document_id, unit_id) DO UPDATE SET unit = excluded.unit,
-                   document = excluded.document, issuer_unit = excluded.issuer_unit,
-                   unit_type = excluded.unit_type, district = excluded.district, province = excluded.province,
-                   unit_key = excluded.unit_key, state = excluded.state, issued = excluded.issued,
-                   due_date = excluded.due_date, briefed_on = excluded.briefed_on, event_id = excluded.event_id,
-                   first_alerted_at = excluded.first_alerted_at, last_notified_at = excluded.last_notified_at,
-                   resolved_at = excluded.resolved_at, silenced_until = excluded.silenced_until,
-                   silence_reason = excluded.silence_reason, updated_at = excluded.updated_at"""
-
-
-def _transitions(rows: Iterable[tuple], as_of: str, ts: str) -> tuple[list[dict], list[dict]]:
-    """The rows whose state changes (dicts ready for ``_UPSERT_STATE``) and, among them, the notifications
-    (the same dicts, with ``kind`` and ``days_overdue``)."""
-    changes, notes = [], []
-    for r in rows:
-        (
-            rule,
-            doc,
-            code,
-            issuer_unit,
-            unit_id,
-            name,
-            unit_type,
-            district,
-            province,
-            ukey,
-            issued,
-            due,
-            remind,
-            cover,
-            bdate,
-            ev,
-        ) = r[:16]
-        prev = dict(zip(_FIELDS, r[16:], strict=True)) if r[16] else None
-        bdate = bdate[:10] if bdate else None
-        new, kind = next_state(prev, Facts(as_of, due, bdate, ev, cover, remind))
-        if prev is not None and all(prev.get(k) == new.get(k) for k in _FIELDS):
-            continue
-        row = {
-            "rule": rule,
-            "document_id": doc,
-            "document": code,
-            "issuer_unit": issuer_unit,
-            "unit_id": unit_id,
-            "unit": name,
-            "unit_type": unit_type,
-            "district": district,
-            "province": province,
-            "unit_key": ukey,
-            "issued": issued,
-            "due_date": due,
-            **new,
-            "updated_at": ts,
-        }
-        changes.append(row)
-        if kind:
-            row["kind"] = kind
-            row["days_overdue"] = (dt.date.fromisoformat(as_of) - dt.date.fromisoformat(due)).days
-            notes.append(row)
-    return changes, notes
 
 
 def silence(
@@ -778,8 +646,18 @@ def silence(
         raise ValueError(f"{document} is numbered by several issuers ({names}): give the issuer unit")
     with immediate(db):
         db.conn.executemany(
-            "UPDATE alert_states SET state = 'silenced', silenced_until = ?, silence_reason = ?, updated_at = ? "
-            "WHERE rule = ? AND document_id = ? AND unit_id = ?",
-            [(until.isoformat() if until else None, reason.strip(), ts, r[0], r[1], r[2]) for r in hit],
+            "UPDATE alert_cells SET state = 'silenced', silenced_until = ?, silence_reason = ?, wake_on = ?, "
+            "updated_at = ? WHERE gid = (SELECT gid FROM alert_groups WHERE rule = ? AND document_id = ?) "
+            "AND uid IN (SELECT uid FROM alert_units WHERE unit_id = ?)",
+            [
+                (
+                    until.isoformat() if until else None,
+                    reason.strip(),
+                    until.isoformat() if until else None,
+                    ts,
+                    *r[:3],
+                )
+                for r in hit
+            ],
         )
     return len(hit)

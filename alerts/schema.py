@@ -275,3 +275,114 @@ def a003_document_ids(db: sqlite_utils.Database) -> None:
         """,
     )
     _run(db, _DIRTY_TRIGGERS)
+
+
+# the analysts' view of the alert engine's state: the same columns as the alert_states table it replaces
+ALERT_STATES_VIEW = """
+        CREATE VIEW alert_states AS
+        SELECT g.rule, g.document_id, g.document, g.issuer_unit, u.unit_id, u.unit, u.unit_type, u.district,
+               u.province, u.unit_key, c.state, g.issued, COALESCE(c.due_date, g.due_date) AS due_date,
+               c.briefed_on, c.first_alerted_at, c.last_notified_at, c.resolved_at, c.silenced_until,
+               c.silence_reason, c.event_id, c.updated_at
+        FROM alert_cells c JOIN alert_groups g ON g.gid = c.gid JOIN alert_units u ON u.uid = c.uid;
+        CREATE TRIGGER alert_states_insert INSTEAD OF INSERT ON alert_states BEGIN
+            INSERT INTO alert_units (ident, unit_id, unit, unit_type, district, province, unit_key)
+                VALUES (NEW.unit_id || '|' || NEW.unit || '|' || COALESCE(NEW.unit_type, '') || '|'
+                        || COALESCE(NEW.district, '') || '|' || COALESCE(NEW.province, ''),
+                        NEW.unit_id, NEW.unit, NEW.unit_type, NEW.district, NEW.province, NEW.unit_key)
+                ON CONFLICT (ident) DO NOTHING;
+            INSERT INTO alert_groups (rule, document_id, document, issuer_unit, issued, due_date)
+                VALUES (NEW.rule, COALESCE(NEW.document_id, (SELECT MIN(id) FROM documents WHERE code = NEW.document)),
+                        NEW.document, NEW.issuer_unit, NEW.issued, NEW.due_date)
+                ON CONFLICT (rule, document_id) DO NOTHING;
+            INSERT OR REPLACE INTO alert_cells (gid, uid, state, due_date, briefed_on, event_id, first_alerted_at,
+                    last_notified_at, resolved_at, silenced_until, silence_reason, updated_at)
+                SELECT g.gid, u.uid, NEW.state, NULLIF(NEW.due_date, g.due_date), NEW.briefed_on, NEW.event_id,
+                       NEW.first_alerted_at, NEW.last_notified_at, NEW.resolved_at, NEW.silenced_until,
+                       NEW.silence_reason, NEW.updated_at
+                FROM alert_groups g, alert_units u
+                WHERE g.rule = NEW.rule
+                  AND g.document_id = COALESCE(NEW.document_id, (SELECT MIN(id) FROM documents WHERE code = NEW.document))
+                  AND u.ident = NEW.unit_id || '|' || NEW.unit || '|' || COALESCE(NEW.unit_type, '') || '|'
+                        || COALESCE(NEW.district, '') || '|' || COALESCE(NEW.province, '');
+        END;
+        CREATE TRIGGER alert_states_delete INSTEAD OF DELETE ON alert_states BEGIN
+            DELETE FROM alert_cells
+            WHERE gid = (SELECT gid FROM alert_groups WHERE rule = OLD.rule AND document_id = OLD.document_id)
+              AND uid IN (SELECT uid FROM alert_units WHERE unit_id = OLD.unit_id);
+        END
+"""
+
+
+@migrations()
+def a004_alert_cells(db: sqlite_utils.Database) -> None:
+    """Issue #13: the alert state is stored narrow, so that evaluating 557,000 (rule, document, unit) rows
+    writes integers and dates, not names: ``alert_groups`` (one row per rule and document: code, issuer,
+    issue and due dates), ``alert_units`` (one row per unit as shown: code, name, type, district, province,
+    and its coverage at the last evaluation) and ``alert_cells`` (one row per group and unit: the state and
+    its dates, and ``wake_on``, the first day on which time alone may change it). ``alert_states`` becomes a
+    view with the same columns as the table it replaces; inserts and deletes on it still work. Every row is
+    kept; the next evaluation recomputes ``wake_on`` and the groups' rule settings, changing no state."""
+    _run(
+        db,
+        """
+        CREATE TABLE alert_units (
+            uid INTEGER PRIMARY KEY,        -- the unit's row id (alert_cells.uid)
+            ident TEXT NOT NULL UNIQUE,     -- unit_id|unit|unit_type|district|province
+            unit_id TEXT NOT NULL,          -- gazetteer code
+            unit TEXT NOT NULL,             -- display name from the gazetteer: xã Đại Thịnh
+            unit_type TEXT,                 -- xa, phuong, thi_tran, quan, huyen, ...
+            district TEXT,                  -- district of a commune-level unit (before July 2025)
+            province TEXT,                  -- province of the unit
+            unit_key TEXT,                  -- normalised match key of the name (see alerts.keys)
+            cover TEXT                      -- ok | none | failing, at the last evaluation
+        );
+        CREATE TABLE alert_groups (
+            gid INTEGER PRIMARY KEY,        -- the group's row id (alert_cells.gid)
+            rule TEXT NOT NULL,             -- alert rule name (alerts.yaml)
+            document_id INTEGER NOT NULL,   -- documents.id
+            document TEXT NOT NULL,         -- its code: 24-CT/TU
+            issuer_unit TEXT,               -- its issuer unit (NULL: unresolved)
+            issued TEXT,                    -- issue date the rule counted from
+            due_date TEXT,                  -- issue date + the rule's deadline_days
+            sig TEXT,                       -- the rule's settings and unit set it was evaluated with
+            UNIQUE (rule, document_id)
+        );
+        CREATE TABLE alert_cells (
+            gid INTEGER NOT NULL,           -- alert_groups.gid
+            uid INTEGER NOT NULL,           -- alert_units.uid
+            state TEXT NOT NULL,            -- not_due|overdue|reminded|resolved|silenced|briefed|no_coverage|source_failing
+            due_date TEXT,                  -- NULL: the group's
+            briefed_on TEXT,                -- date of the first qualifying briefing found
+            event_id INTEGER,               -- evidence event (no FK: events may be rebuilt)
+            first_alerted_at TEXT,          -- as-of date of the first overdue alert
+            last_notified_at TEXT,          -- as-of date of the last alert or reminder
+            resolved_at TEXT,               -- as-of date a briefing was found after the alert or the deadline
+            silenced_until TEXT,            -- silenced until this date (NULL with state silenced: for good)
+            silence_reason TEXT,            -- why it was silenced
+            wake_on TEXT,                   -- first as-of date on which time alone may change the state
+            updated_at TEXT NOT NULL,       -- when the state last changed (UTC)
+            PRIMARY KEY (gid, uid)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_alert_cells_wake ON alert_cells(wake_on) WHERE wake_on IS NOT NULL;
+        INSERT INTO alert_units (ident, unit_id, unit, unit_type, district, province, unit_key)
+            SELECT s.unit_id || '|' || s.unit || '|' || COALESCE(s.unit_type, '') || '|' || COALESCE(s.district, '')
+                   || '|' || COALESCE(s.province, ''), s.unit_id, s.unit, s.unit_type, s.district, s.province,
+                   MAX(s.unit_key)
+            FROM alert_states s GROUP BY 1;
+        INSERT INTO alert_groups (rule, document_id, document, issuer_unit, issued, due_date)
+            SELECT rule, document_id, MAX(document), MAX(issuer_unit), MAX(issued), MAX(due_date)
+            FROM alert_states GROUP BY rule, document_id;
+        INSERT INTO alert_cells (gid, uid, state, due_date, briefed_on, event_id, first_alerted_at, last_notified_at,
+                                 resolved_at, silenced_until, silence_reason, updated_at)
+            SELECT g.gid, u.uid, s.state, NULLIF(s.due_date, g.due_date), s.briefed_on, s.event_id, s.first_alerted_at,
+                   s.last_notified_at, s.resolved_at, s.silenced_until, s.silence_reason, s.updated_at
+            FROM alert_states s
+            JOIN alert_groups g ON g.rule = s.rule AND g.document_id = s.document_id
+            JOIN alert_units u ON u.ident = s.unit_id || '|' || s.unit || '|' || COALESCE(s.unit_type, '') || '|'
+                 || COALESCE(s.district, '') || '|' || COALESCE(s.province, '');
+        DROP TABLE alert_states
+        """
+        + ";"
+        + ALERT_STATES_VIEW,
+    )

@@ -177,7 +177,15 @@ def _run(path: Path, args: argparse.Namespace) -> None:
         print(f"generated {args.events:,} events in {time.perf_counter() - t:.1f} s: {path}")
     rules = parse_rules(load_yaml(rules_yaml(args.all_rules_all_docs)))
     db = open_db(path)
-    for table in ("alert_states", "outbox", "alert_briefs", "alert_brief_docs"):
+    for table in (
+        "alert_cells",
+        "alert_groups",
+        "alert_units",
+        "alert_runs",
+        "outbox",
+        "alert_briefs",
+        "alert_brief_docs",
+    ):
         db.execute(f"DELETE FROM {table}")  # a cold start every time
     load_gazetteer()
     runs = (
@@ -194,7 +202,7 @@ def _run(path: Path, args: argparse.Namespace) -> None:
         seconds.append(el)
         print(
             f"{label:38s} {el:6.2f} s  triples={s['triples']:,} changed={s['changed']:,} "
-            f"notifications={sum(s['notifications'].values()):,} digests={s['digests_queued']}"
+            f"notifications={sum(s['notifications'].values()):,} digests={s['digests_queued']} {s['seconds']}"
         )
         if day == "2025-03-02":
             # a day of crawling: 500 new events arrive, then the next evaluation

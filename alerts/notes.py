@@ -1,0 +1,133 @@
+"""This evaluation's notifications, per recipient, without holding them all in memory.
+
+The rows written with a notification kind (``_new``) become the temp table ``_notes``. A recipient's scope
+is a condition on the unit (unit, district, units, province, unit types) and on the group (rules, issuer
+unit), so it is decided once per unit and once per group in Python (``recipient_wants``, the same test as
+before) and applied to the notes by a join. A digest then reads counts per document, the notes of the few
+documents it details, and its key, streamed in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import defaultdict
+
+import sqlite_utils
+
+from alerts.machine import FIELDS
+from alerts.rules import Recipient
+
+NOTES = """
+DROP TABLE IF EXISTS temp._notes;
+CREATE TEMP TABLE _notes AS
+SELECT n.gid, n.uid, g.rule, g.document_id, g.document, g.issuer_unit, au.unit_id, au.unit, au.unit_type,
+       au.district, au.province, au.unit_key, g.issued, n.D AS due_date, n.state, n.B AS briefed_on,
+       n.EV AS event_id, n.fa AS first_alerted_at, n.ln AS last_notified_at, n.ra AS resolved_at,
+       n.su AS silenced_until, n.sr AS silence_reason, n.kind,
+       CAST(julianday(n.A) - julianday(n.D) AS INTEGER) AS days_overdue
+FROM _new n JOIN alert_groups g ON g.gid = n.gid JOIN alert_units au ON au.uid = n.uid
+WHERE n.kind IS NOT NULL;
+CREATE INDEX temp._notes_gid ON _notes(gid);
+DROP TABLE IF EXISTS temp._rc_units;
+DROP TABLE IF EXISTS temp._rc_groups;
+CREATE TEMP TABLE _rc_units (uid INTEGER PRIMARY KEY);
+CREATE TEMP TABLE _rc_groups (gid INTEGER PRIMARY KEY)
+"""
+
+_COLUMNS = (
+    ("rule", "document_id", "document", "issuer_unit", "unit_id", "unit", "unit_type", "district", "province")
+    + ("unit_key", "issued", "due_date")
+    + FIELDS
+    + ("kind", "days_overdue")
+)
+_MINE = "FROM _notes n JOIN _rc_units ru ON ru.uid = n.uid JOIN _rc_groups rg ON rg.gid = n.gid"
+
+
+def kinds(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT kind, COUNT(*) FROM _notes GROUP BY kind ORDER BY kind").fetchall())
+
+
+class RecipientNotes:
+    """The notes one recipient hears about (after ``select``): counts, details, key."""
+
+    def __init__(self, db: sqlite_utils.Database, rc: Recipient, wants) -> None:
+        self.db = db
+        self._counts: dict | None = None
+        db.execute("DELETE FROM _rc_units")
+        db.execute("DELETE FROM _rc_groups")
+        unit_scope = dataclasses.replace(rc.scope, issuer_unit=None)
+        units = db.execute(
+            "SELECT DISTINCT au.uid, au.unit, au.unit_type, au.district, au.province FROM alert_units au "
+            "WHERE au.uid IN (SELECT uid FROM _notes)"
+        ).fetchall()
+        keep = [
+            (uid,)
+            for uid, unit, unit_type, district, province in units
+            if wants(
+                Recipient(email=rc.email, scope=unit_scope, rules=None),
+                {
+                    "rule": "",
+                    "unit": unit,
+                    "unit_type": unit_type,
+                    "district": district,
+                    "province": province,
+                },
+            )
+        ]
+        db.conn.executemany("INSERT INTO _rc_units VALUES (?)", keep)
+        groups = db.execute(
+            "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _notes)"
+        ).fetchall()
+        group_scope = dataclasses.replace(
+            rc.scope, unit=None, district=None, units=(), province=None, unit_types=()
+        )
+        keep = [
+            (gid,)
+            for gid, rule, issuer_unit in groups
+            if wants(
+                Recipient(email=rc.email, scope=group_scope, rules=rc.rules),
+                {"rule": rule, "unit": "", "issuer_unit": issuer_unit},
+            )
+        ]
+        db.conn.executemany("INSERT INTO _rc_groups VALUES (?)", keep)
+
+    def counts(self) -> dict[tuple[str, int, str, str | None], dict[str, int]]:
+        """(rule, document_id, code, issuer_unit) → {kind: n}."""
+        if self._counts is not None:
+            return self._counts
+        out: dict[tuple, dict[str, int]] = defaultdict(dict)
+        for rule, doc, code, issuer, kind, n in self.db.execute(
+            f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {_MINE} GROUP BY 1, 2, 3, 4, 5"
+        ):
+            out[(rule, doc, code, issuer)][kind] = n
+        self._counts = dict(out)
+        return self._counts
+
+    def of(self, docs: list[tuple[str, int]]) -> dict[tuple[str, int], list[dict]]:
+        """(rule, document_id) → its notes, for the documents a digest details."""
+        out: dict[tuple[str, int], list[dict]] = defaultdict(list)
+        wanted = set(docs)
+        cols = ", ".join(f"n.{c}" for c in _COLUMNS)
+        for row in self.db.execute(
+            f"SELECT {cols} {_MINE} WHERE n.gid IN (SELECT gid FROM alert_groups WHERE "
+            + " OR ".join("(rule = ? AND document_id = ?)" for _ in wanted)
+            + ") ORDER BY n.rule, n.document_id, n.unit_id",
+            [x for key in sorted(wanted) for x in key],
+        ):
+            d = dict(zip(_COLUMNS, row, strict=True))
+            out[(d["rule"], d["document_id"])].append(d)
+        return dict(out)
+
+    def key(self, as_of: str) -> str:
+        """What the digest is about, the same for the same news: a hash of its notes in order, streamed."""
+        h = hashlib.sha256()
+        cur = self.db.conn.execute(
+            "SELECT n.rule || '|' || n.document || '|' || COALESCE(n.issuer_unit, '') || '|' || "
+            f"COALESCE(n.issued, '') || '|' || n.unit_id || '|' || n.kind AS k {_MINE} ORDER BY k"
+        )
+        sep = ""
+        while chunk := cur.fetchmany(20_000):
+            h.update((sep + "\n".join(k for (k,) in chunk)).encode())
+            sep = "\n"
+        return f"digest:{as_of}:" + h.hexdigest()[:20]
