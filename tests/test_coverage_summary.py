@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from db import store
-from db.analysts import COVERAGE_LIVE_SQL, check_coverage, rebuild_coverage
+from db.analysts import COVERAGE_LIVE_SQL, check_coverage, coverage_suspended, rebuild_coverage
 from db.connect import open_db
 
 HERE = Path(__file__).parent / "fixtures"
@@ -379,4 +379,22 @@ def test_first_evidence_of_an_undated_event_that_was_first_recomputes_its_unit(t
     assert conn.execute(first).fetchall() == [(1, None, 2, 0)]
     conn.execute("INSERT INTO event_evidence (event_id, article_id) VALUES (1, 1)")
     assert conn.execute(first).fetchall() == [(2, None, 2, 1)]
+    assert_exact(conn)
+
+
+def test_bulk_load_with_the_triggers_suspended_ends_exact_and_maintained(tmp_path):
+    db = open_db(tmp_path / "cov.db")
+    conn = db.conn
+    triggers = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'coverage_%'"
+    n_triggers = conn.execute(triggers).fetchone()[0]
+    rnd = random.Random(8)
+    with coverage_suspended(db):
+        assert conn.execute(triggers).fetchone() == (0,)
+        populate(conn, rnd)
+        assert summary(conn) == []  # nothing maintained while suspended
+    assert conn.execute(triggers).fetchone() == (n_triggers,)
+    assert len(live(conn)) > 10
+    assert_exact(conn)
+    for _ in range(30):
+        edit(conn, rnd)
     assert_exact(conn)
