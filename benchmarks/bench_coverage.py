@@ -1,4 +1,4 @@
-"""Benchmark: the coverage query for one directive over 1,000,000 events (goal < 200 ms).
+"""Benchmark: the coverage query for one directive over 1,000,000 events (goal < 100 ms, issue #13).
 
     .venv/bin/python benchmarks/bench_coverage.py [--events 1000000] [--db PATH] [--repeat 7]
 
@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefwatch.datasette.coverage import coverage_page, documents_index  # noqa: E402
 from briefwatch.gazetteer import COMMUNE_LEVEL, load_gazetteer  # noqa: E402
+from db.analysts import coverage_suspended  # noqa: E402
 from db.connect import open_db  # noqa: E402
 
-GOAL_MS = 200.0
+GOAL_MS = 100.0
 N_UNITS = 600
 N_DOCS = 1000
 BUSY = "1-CT/TU"
@@ -56,6 +57,15 @@ def build(path: Path, n_events: int, seed: int = 7) -> None:
     conn = db.conn
     t0 = time.perf_counter()
     units = real_units()
+    with coverage_suspended(db):  # a bulk load: the summary is computed once at the end
+        _load(conn, rnd, units, n_events)
+    conn.execute("ANALYZE")
+    conn.close()
+    n_articles = max(1, n_events // 4)
+    print(f"built {n_events:,} events, {n_articles:,} articles in {time.perf_counter() - t0:.1f} s")
+
+
+def _load(conn, rnd: random.Random, units: list, n_events: int) -> None:
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO documents (code, issuer_unit, issuer_key, issuer_province, type, issuer, issued, first_seen) "
@@ -123,9 +133,6 @@ def build(path: Path, n_events: int, seed: int = 7) -> None:
         ((e, (e - 1) // 4 + 1) for e in range(1, n_events + 1)),
     )
     conn.execute("COMMIT")
-    conn.execute("ANALYZE")
-    conn.close()
-    print(f"built {n_events:,} events, {n_articles:,} articles in {time.perf_counter() - t0:.1f} s")
 
 
 def timed(fn, repeat: int) -> tuple[float, float, object]:

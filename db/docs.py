@@ -63,6 +63,15 @@ TABLE_DOCS: dict[str, str] = {
     "coverage": "One row per (document, unit) that briefed it: the first briefing (date and evidence article) "
     "and how many events and articles. Filter on document and issuer_unit (or document_id); partial codes "
     "and unresolved mentions are included, from units of the issuer's province only.",
+    "coverage_summary": "What coverage reads (issue #13): one row per (document, unit) with its counts and first "
+    "(event, article), kept exact by triggers on events, event_documents, event_evidence, articles, documents and "
+    "document_matches. Prefer the coverage view, which adds the code, dates and evidence.",
+    "coverage_events": "Which events count for each coverage_summary row (the document's matches and province rule "
+    "applied), so that a row is recomputed from its own events when one changes.",
+    "coverage_added": "Scratch list of the coverage triggers: the coverage_summary rows that just got an event "
+    "(merged without recomputing); always empty once a statement has finished.",
+    "coverage_dirty": "Scratch list of the coverage triggers: the coverage_summary rows to recompute; always empty "
+    "once a statement has finished.",
     "documents_overview": "Each document with issue date, first sighting and briefing counts (partial codes included).",
     "overdue_units": "Units still overdue per alert rule (states overdue, reminded, silenced), with days overdue.",
     "articles_fts": "Full-text index of articles(title, text): FTS5, unicode61 remove_diacritics 2, đ folded to "
