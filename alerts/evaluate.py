@@ -543,11 +543,11 @@ def evaluate(
         gazetteer = load_gazetteer()
     a = as_of.isoformat()
     summary: dict[str, Any] = {"as_of": a, "rules": len(rules.rules), "rule_errors": len(rules.errors)}
-    # a page cache of 64 MB for this run (SQLite's default is 2 MB): the 557,000 rows of a first run are written
+    # a page cache of 32 MB for this run (SQLite's default is 2 MB): the 557,000 rows of a first run are written
     # without re-reading b-tree pages from the OS; restored after
     cache = [db.execute(f"PRAGMA {s}.cache_size").fetchone()[0] for s in ("main", "temp")]
-    db.execute("PRAGMA main.cache_size = -65536")
-    db.execute("PRAGMA temp.cache_size = -65536")
+    db.execute("PRAGMA main.cache_size = -32768")
+    db.execute("PRAGMA temp.cache_size = -32768")
     db.execute("BEGIN IMMEDIATE")
     try:
         clock = [time.perf_counter()]
