@@ -483,20 +483,29 @@ _COVERAGE_TRIGGERS = {
         _refresh_event("old.event_id") + _refresh_event("new.event_id"),
     ),
     # events: the group (unit, district, province), the province rule and the date of the first briefing
-    "coverage_ev_ai": ("AFTER INSERT ON events", _refresh_event("new.id")),
+    "coverage_ev_ai": (  # an event with mentions already (rows written in another order): the crawl's skip this
+        "AFTER INSERT ON events WHEN EXISTS (SELECT 1 FROM event_documents WHERE event_id = new.id)",
+        _refresh_event("new.id"),
+    ),
     "coverage_ev_ad": ("AFTER DELETE ON events", _refresh_event("old.id")),
     "coverage_ev_au": (
         f"AFTER UPDATE OF id, unit, unit_type, district, province, date ON events WHEN {_CHANGED_EVENT}",
         _refresh_event("old.id") + _refresh_event("new.id"),
     ),
     # event_evidence and articles: the counted articles and the first briefing's evidence and date
-    "coverage_evi_ai": ("AFTER INSERT ON event_evidence", _EVIDENCE_ADDED),
+    "coverage_evi_ai": (  # an event not counted anywhere yet (the crawl's new events) has nothing to merge
+        "AFTER INSERT ON event_evidence WHEN EXISTS (SELECT 1 FROM coverage_events WHERE event_id = new.event_id)",
+        _EVIDENCE_ADDED,
+    ),
     "coverage_evi_ad": ("AFTER DELETE ON event_evidence", _touch_event("old.event_id")),
     "coverage_evi_au": (
         "AFTER UPDATE ON event_evidence",
         _touch_event("old.event_id") + _touch_event("new.event_id"),
     ),
-    "coverage_art_ai": ("AFTER INSERT ON articles", _touch_article("new.id")),
+    "coverage_art_ai": (  # evidence written before its article (no foreign keys): the crawl's skip this
+        "AFTER INSERT ON articles WHEN EXISTS (SELECT 1 FROM event_evidence WHERE article_id = new.id)",
+        _touch_article("new.id"),
+    ),
     "coverage_art_ad": ("AFTER DELETE ON articles", _touch_article("old.id")),
     "coverage_art_au": (
         "AFTER UPDATE OF id, published ON articles WHEN old.id IS NOT new.id OR old.published IS NOT new.published",
@@ -566,7 +575,8 @@ _COVERAGE_VIEW = """
 
 def _coverage_triggers() -> list[str]:
     return [
-        f"CREATE TRIGGER {name} {when} BEGIN {body} {_FLUSH} END"
+        # a body that marks no row dirty (the merge of a new mention) needs no flush
+        f"CREATE TRIGGER {name} {when} BEGIN {body} {_FLUSH if 'coverage_dirty' in body else ''} END"
         for name, (when, body) in _COVERAGE_TRIGGERS.items()
     ]
 
