@@ -28,6 +28,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "memory": ("bench_memory.py", [], ["--pages", "1500"]),
     "coverage": ("bench_coverage.py", ["--json"], ["--json", "--events", "100000", "--repeat", "3"]),
     "alerts": ("bench_alerts.py", ["--json"], ["--json", "--events", "100000"]),
+    "nationwide": ("bench_nationwide.py", ["--json", "--concurrency", "64"], ["--json", "--quick"]),
 }
 # a benchmark whose JSON has one of these at zero did not exercise the production paths
 MUST_BE_POSITIVE = ("events", "documents", "units_matched", "event_documents", "stored_events")

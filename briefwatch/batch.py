@@ -181,7 +181,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the batch; exit 0 when the process itself ended normally (each source's outcome is in its row)."""
     from scrapy.utils.project import get_project_settings
 
-    from briefwatch.sources import load_registry
     from db import store
     from db.connect import open_db
     from pipelines import store as store_pipeline
@@ -191,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     for s in args.settings:
         k, _, v = s.partition("=")
         settings.set(k.strip(), v, priority="cmdline")
-    registry = load_registry(settings.get("BRIEFWATCH_SOURCES"))
+    from spiders.base import cached_registry
+
+    registry = cached_registry(settings.get("BRIEFWATCH_SOURCES"))  # read once: the spiders get the same
     db = open_db(settings.get("BRIEFWATCH_DB"))
     jobs: list[Job] = []
     for arg in args.runs:

@@ -116,7 +116,7 @@ class DaemonConfig:
     stop_grace: float = 30.0  # seconds a crawl gets to close after SIGTERM before SIGKILL
     orphan_grace: float = 5.0  # the same for a crawl orphaned by a dead daemon, found at start
     alerts_wait: float = 900.0  # the alerts job waits this long for running crawls to finish first
-    crawl_batch: int = 50  # sources per crawl process (1: one `scrapy crawl` process per source)
+    crawl_batch: int = 500  # sources per crawl process at most (1: one `scrapy crawl` process per source)
     batch_concurrency: int = 16  # sources crawled at the same time inside one batch process
     crawl_settings: dict[str, str] = field(default_factory=dict)  # extra Scrapy settings (-s)
     as_of: dt.date | None = None  # alerts: evaluate as on this day (default: today in ``timezone``)
@@ -136,7 +136,7 @@ class DaemonConfig:
             "crawl_timeout": _env_float("BRIEFWATCH_CRAWL_TIMEOUT", 1800.0),
             "max_crawls": int(_env_float("BRIEFWATCH_MAX_CRAWLS", 2)),
             "jitter": int(_env_float("BRIEFWATCH_JITTER", 120)),
-            "crawl_batch": max(1, int(_env_float("BRIEFWATCH_CRAWL_BATCH", 50))),
+            "crawl_batch": max(1, int(_env_float("BRIEFWATCH_CRAWL_BATCH", 500))),
             "batch_concurrency": max(1, int(_env_float("BRIEFWATCH_BATCH_CONCURRENCY", 16))),
         }
         env.update({k: v for k, v in kw.items() if v is not None})
@@ -403,6 +403,7 @@ class Daemon:
         self._queue: list[str] = []  # batch mode under the scheduler: sources waiting for a batch
         self._queue_cv = threading.Condition()
         self._dispatchers: list[threading.Thread] = []
+        self._registry: tuple[tuple[int, int], Any] | None = None
         self.scheduler: Any = None
 
     # ------------------------------------------------------------ lock, recovery
@@ -486,11 +487,20 @@ class Daemon:
     # ------------------------------------------------------------ config files
 
     def registry(self):
+        """The registry, read again only when its file changed (a few thousand sources take seconds to read);
+        its errors are logged when it is read."""
         from briefwatch.sources import load_registry
 
+        st = self.cfg.sources.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._locks_guard:
+            if self._registry is not None and self._registry[0] == stamp:
+                return self._registry[1]
         reg = load_registry(self.cfg.sources)
         for err in reg.errors:
             _event(logging.ERROR, "registry_error", f"registry: {err} (skipped)")
+        with self._locks_guard:
+            self._registry = (stamp, reg)
         return reg
 
     def rules(self):
@@ -626,6 +636,7 @@ class Daemon:
                     settings=dict(self.cfg.crawl_settings),
                     concurrency=self.cfg.batch_concurrency,
                     on_end=on_end,
+                    registry=self.registry(),
                 )
             except Exception as exc:  # noqa: BLE001 - one batch's trouble never stops the daemon
                 log.exception("crawl batch crashed", extra={"fields": {"event": "crawl_error"}})
@@ -771,7 +782,10 @@ class Daemon:
         crawls = [j["source"] for j in due if j["source"]]
         with ThreadPoolExecutor(max_workers=max(1, self.cfg.max_crawls)) as pool:
             if self.batching:
-                batches = make_batches(crawls, self.registry(), self.cfg.crawl_batch)
+                # as many batches as processes run at once, when that keeps them under crawl_batch: one
+                # batch's slowest source does not hold up the next batch
+                size = min(self.cfg.crawl_batch, -(-len(crawls) // max(1, self.cfg.max_crawls)))
+                batches = make_batches(crawls, self.registry(), max(1, size))
                 results = [s for b in pool.map(self.batch_job, batches) for s in b]
             else:
                 results = list(pool.map(self.crawl_job, crawls))

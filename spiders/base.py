@@ -139,7 +139,7 @@ def _lastmod(entry: dict) -> dt.date | None:
 _REGISTRIES: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
-def _registry(path: str) -> Any:
+def cached_registry(path: str) -> Any:
     """The registry at ``path``, read once per process while the file is unchanged (a batch of a few thousand
     sources in one process reads its registry once, not once per source); its errors are logged when read."""
     try:
@@ -181,7 +181,7 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         path = crawler.settings.get("BRIEFWATCH_SOURCES")
-        registry = _registry(path)
+        registry = cached_registry(path)
         src = registry.get(spider.source_name)
         if src is None:
             raise ValueError(

@@ -24,7 +24,7 @@ import click
 import sqlite_utils
 
 from briefwatch.commands import writer
-from briefwatch.sources import RegistryError, load_registry
+from briefwatch.sources import Registry, RegistryError, load_registry
 
 SUMMARY_KEYS = (
     "source",
@@ -136,6 +136,7 @@ def run_batch(
     on_end: Callable[[dict], None] | None = None,
     log_path: str | os.PathLike | None = None,
     kill_grace: float = 10.0,
+    registry: Registry | None = None,
 ) -> list[dict]:
     """Crawl several registry sources in one ``python -m briefwatch.batch`` process; one summary per source
     (as ``run_crawl``'s, in the order of ``names``).
@@ -146,7 +147,8 @@ def run_batch(
     ``timeout`` per round of ``concurrency`` sources, plus two minutes); past it, it is killed and its rows
     still 'running' are closed 'timeout' (the sources it had started) or 'killed' (those it had not: due
     again at once). Rows it left 'running' when it died are 'killed' (a signal) or 'failed'. ``on_end``
-    receives each source's summary as it ends. A batch of one source is ``run_crawl``.
+    receives each source's summary as it ends; ``registry``: the registry already read from ``sources_path``.
+    A batch of one source is ``run_crawl``.
     """
     from db import locks, store
     from db.connect import open_db
@@ -162,7 +164,7 @@ def run_batch(
     summaries: dict[str, dict] = {}
     base = {"run_id": None, "seconds": 0.0, "returncode": None, "log_tail": []}
     try:
-        registry = load_registry(sources_path)
+        registry = registry or load_registry(sources_path)
     except RegistryError as exc:
         return [{**base, "source": n, "status": "error", "error": str(exc)} for n in names]
     fds: dict[str, int] = {}
@@ -389,8 +391,8 @@ def format_table(summaries: list[dict]) -> str:
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=lambda: int(os.environ.get("BRIEFWATCH_CRAWL_BATCH") or 50),
-    show_default="50, env BRIEFWATCH_CRAWL_BATCH",
+    default=lambda: int(os.environ.get("BRIEFWATCH_CRAWL_BATCH") or 500),
+    show_default="500, env BRIEFWATCH_CRAWL_BATCH",
     help="Sources crawled in one process (1: one `scrapy crawl` process per source).",
 )
 @click.option(
@@ -524,7 +526,7 @@ def _crawl_batches(
         if log_path:
             log_path.parent.mkdir(parents=True, exist_ok=True)
         for summary in run_batch(batch, db_path, sources_path, timeout, settings=extra, concurrency=concurrency,
-                                 on_end=ended, log_path=log_path):  # fmt: skip
+                                 on_end=ended, log_path=log_path, registry=registry):  # fmt: skip
             if summary.get("status") in ("error", "busy"):
                 click.echo(f"    {summary['source']}: {summary['error']}", err=True)
                 if summary["status"] == "busy":
