@@ -404,6 +404,7 @@ class Daemon:
         self._queue_cv = threading.Condition()
         self._dispatchers: list[threading.Thread] = []
         self._registry: tuple[tuple[int, int], Any] | None = None
+        self._stopper: threading.Thread | None = None
         self.scheduler: Any = None
 
     # ------------------------------------------------------------ lock, recovery
@@ -865,7 +866,8 @@ class Daemon:
             if n:
                 _event(logging.INFO, "crawls_terminated", f"{n} running crawl(s) asked to stop", crawls=n)
 
-        threading.Thread(target=stop, name="briefwatch-stop", daemon=True).start()
+        self._stopper = threading.Thread(target=stop, name="briefwatch-stop", daemon=True)
+        self._stopper.start()
 
     def serve(self) -> None:
         """Run until SIGTERM/SIGINT (lock, recovery, catch-up, schedule); returns normally (exit 0)."""
@@ -888,6 +890,8 @@ class Daemon:
                 _event(logging.WARNING, "stop_timeout", "jobs still running at exit: killing their crawls")
                 self.terminate_crawls(grace=0)
                 self.wait_jobs(10)
+            if self._stopper is not None:  # its last words (crawls_terminated) come before daemon_stop
+                self._stopper.join(timeout=self.cfg.stop_grace + 10)
             _event(logging.INFO, "daemon_stop", f"daemon {os.getpid()} stopped", pid=os.getpid())
         finally:
             self.release_lock()

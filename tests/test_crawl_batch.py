@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
+import time
 
 import pytest
 import yaml
@@ -154,8 +156,6 @@ def test_batch_holds_its_sources_locks(registry, tmp_path):
     )
     t.start()
     try:
-        import time
-
         deadline = time.monotonic() + 20
         while not locks.lock_path(dbp, "slow-site").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -167,10 +167,7 @@ def test_batch_holds_its_sources_locks(registry, tmp_path):
     finally:
         t.join(timeout=60)
     assert {s["source"]: s["status"] for s in holder} == {"slow-site": "timeout", "hanoimoi": "ok"}
-    fd = locks.acquire(dbp, "slow-site")  # released with the batch
-    import os
-
-    os.close(fd)
+    os.close(locks.acquire(dbp, "slow-site"))  # released with the batch
 
 
 def test_batch_killed_at_its_hard_timeout_leaves_no_row_running(registry, tmp_path):
