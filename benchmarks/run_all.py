@@ -29,6 +29,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "coverage": ("bench_coverage.py", ["--json"], ["--json", "--events", "100000", "--repeat", "3"]),
     "alerts": ("bench_alerts.py", ["--json"], ["--json", "--events", "100000"]),
     "store": ("bench_store.py", ["--json"], ["--json", "--events", "50000", "--articles", "1000"]),
+    "nationwide": ("bench_nationwide.py", ["--json", "--concurrency", "64"], ["--json", "--quick"]),
 }
 # a benchmark whose JSON has one of these at zero did not exercise the production paths
 MUST_BE_POSITIVE = ("events", "documents", "units_matched", "event_documents", "stored_events")

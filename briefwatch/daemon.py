@@ -6,7 +6,10 @@
   Jobs: ``coalesce=True``, ``max_instances=1``, a misfire grace time equal to the job's interval, jitter.
 - Each crawl is ``briefwatch.commands.crawl.run_crawl``: its own ``scrapy crawl`` process and process
   group, with a timeout; it writes its ``crawl_runs`` row. A per-source lock refuses an overlapping run
-  even when two paths (catch-up and trigger, ``--once`` and a job) meet.
+  even when two paths (catch-up and trigger, ``--once`` and a job) meet. With ``crawl_batch`` > 1 (env
+  BRIEFWATCH_CRAWL_BATCH) the due crawls go in batches of that many sources, each batch one process
+  (``run_batch``, ``briefwatch.batch``): same rows, statuses, locks and timeouts per source, one Python
+  and Scrapy start-up per batch instead of per source. The sources of one site go in the same batch.
 - What is due is computed from the database (``crawl_runs`` for crawls, ``job_runs`` for alerts), never
   from APScheduler's (in-memory) job store: at start, every job whose next run after its last start is
   already past runs once, now (coalesced catch-up of the downtime); an interrupted last run is due too.
@@ -109,9 +112,12 @@ class DaemonConfig:
     crawl_timeout: float = 1800.0
     max_crawls: int = 2  # crawls running at the same time (different sources)
     jitter: int = 120  # seconds added at random to each fire time (0: none)
+    batch_gather: float = 2.0  # batch mode under the scheduler: seconds a batch waits for more due sources
     stop_grace: float = 30.0  # seconds a crawl gets to close after SIGTERM before SIGKILL
     orphan_grace: float = 5.0  # the same for a crawl orphaned by a dead daemon, found at start
     alerts_wait: float = 900.0  # the alerts job waits this long for running crawls to finish first
+    crawl_batch: int = 500  # sources per crawl process at most (1: one `scrapy crawl` process per source)
+    batch_concurrency: int = 16  # sources crawled at the same time inside one batch process
     crawl_settings: dict[str, str] = field(default_factory=dict)  # extra Scrapy settings (-s)
     as_of: dt.date | None = None  # alerts: evaluate as on this day (default: today in ``timezone``)
     send: bool = True  # alerts job also sends the outbox
@@ -121,7 +127,8 @@ class DaemonConfig:
         cls, db: str | os.PathLike, sources: str | os.PathLike, rules: str | os.PathLike, **kw: Any
     ) -> DaemonConfig:
         """Paths from the CLI; BRIEFWATCH_TZ, BRIEFWATCH_ALERTS_SCHEDULE, BRIEFWATCH_CRAWL_TIMEOUT,
-        BRIEFWATCH_MAX_CRAWLS, BRIEFWATCH_JITTER from the environment; ``kw`` wins over both."""
+        BRIEFWATCH_MAX_CRAWLS, BRIEFWATCH_JITTER, BRIEFWATCH_CRAWL_BATCH, BRIEFWATCH_BATCH_CONCURRENCY from the
+        environment; ``kw`` wins over both."""
         env = {
             "timezone": os.environ.get("BRIEFWATCH_TZ", "").strip() or DEFAULT_TZ,
             "alerts_schedule": os.environ.get("BRIEFWATCH_ALERTS_SCHEDULE", "").strip()
@@ -129,6 +136,8 @@ class DaemonConfig:
             "crawl_timeout": _env_float("BRIEFWATCH_CRAWL_TIMEOUT", 1800.0),
             "max_crawls": int(_env_float("BRIEFWATCH_MAX_CRAWLS", 2)),
             "jitter": int(_env_float("BRIEFWATCH_JITTER", 120)),
+            "crawl_batch": max(1, int(_env_float("BRIEFWATCH_CRAWL_BATCH", 500))),
+            "batch_concurrency": max(1, int(_env_float("BRIEFWATCH_BATCH_CONCURRENCY", 16))),
         }
         env.update({k: v for k, v in kw.items() if v is not None})
         cfg = cls(db=Path(db).resolve(), sources=Path(sources).resolve(), rules=Path(rules).resolve(), **env)
@@ -265,7 +274,7 @@ def plan(db, registry, cfg: DaemonConfig, now: dt.datetime) -> list[dict]:
 
 
 def crawl_processes() -> list[dict]:
-    """Live crawl subprocesses (any owner we may read): pid, ppid, pgid, run_id, db, daemon_pid."""
+    """Live crawl subprocesses (any owner we may read): pid, ppid, pgid, run_id, run_ids, db, daemon_pid."""
     out = []
     for d in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
         if not d.name.isdigit():
@@ -283,6 +292,7 @@ def crawl_processes() -> list[dict]:
             continue
         try:
             run_id = int(e["BRIEFWATCH_RUN_ID"])
+            run_ids = [int(x) for x in e.get("BRIEFWATCH_RUN_IDS", "").split(",") if x] or [run_id]
         except (KeyError, ValueError):
             continue
         daemon_pid = e.get("BRIEFWATCH_DAEMON_PID")
@@ -292,6 +302,7 @@ def crawl_processes() -> list[dict]:
                 "ppid": int(fields[1]),
                 "pgid": int(fields[2]),
                 "run_id": run_id,
+                "run_ids": run_ids,  # a batch of sources records several runs
                 "db": e.get("BRIEFWATCH_DB"),
                 "daemon_pid": int(daemon_pid) if daemon_pid and daemon_pid.isdigit() else None,
             }
@@ -321,6 +332,47 @@ def stop_group(pgid: int, grace: float) -> None:
             time.sleep(0.1)
 
 
+# --------------------------------------------------------------------------- batches
+
+
+def make_batches(names: list[str], registry, size: int) -> list[list[str]]:
+    """``names`` in batches of at most ``size`` sources; the sources of one site (a host they fetch from,
+    directly or through another source) stay in one batch, where they never run at the same time, so two
+    batches running together do not double a site's load. A group of one site larger than ``size`` is a
+    batch of its own."""
+    from briefwatch.batch import site_keys
+
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for name in names:
+        src = registry.get(name)
+        keys = [f"source:{name}", *(site_keys(src) if src else ())]
+        for k in keys[1:]:
+            parent[find(k)] = find(keys[0])
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(find(f"source:{name}"), []).append(name)
+    batches: list[list[str]] = []
+    current: list[str] = []
+    for group in sorted(groups.values(), key=len, reverse=True):
+        if current and len(current) + len(group) > size:
+            batches.append(current)
+            current = []
+        current = current + group
+        if len(current) >= size:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
+
+
 # --------------------------------------------------------------------------- the daemon
 
 
@@ -348,6 +400,11 @@ class Daemon:
         self._crawling = 0  # crawls running
         self._inflight_cv = threading.Condition()
         self._crawl_slots = threading.BoundedSemaphore(max(1, cfg.max_crawls))
+        self._queue: list[str] = []  # batch mode under the scheduler: sources waiting for a batch
+        self._queue_cv = threading.Condition()
+        self._dispatchers: list[threading.Thread] = []
+        self._registry: tuple[tuple[int, int], Any] | None = None
+        self._stopper: threading.Thread | None = None
         self.scheduler: Any = None
 
     # ------------------------------------------------------------ lock, recovery
@@ -400,7 +457,7 @@ class Daemon:
             _event(logging.WARNING, "orphan_crawl", f"stopping crawl run {p['run_id']} orphaned by daemon {p['daemon_pid']}",
                    pid=p["pid"], run_id=p["run_id"])  # fmt: skip
             stop_group(p["pgid"], self.cfg.orphan_grace)
-        live = {p["run_id"] for p in mine if p not in orphans and _alive(p["pid"])}
+        live = {r for p in mine if p not in orphans and _alive(p["pid"]) for r in p["run_ids"]}
         db = self._db()
         try:
             rows = db.execute("SELECT id, source FROM crawl_runs WHERE status = 'running'").fetchall()
@@ -431,11 +488,20 @@ class Daemon:
     # ------------------------------------------------------------ config files
 
     def registry(self):
+        """The registry, read again only when its file changed (a few thousand sources take seconds to read);
+        its errors are logged when it is read."""
         from briefwatch.sources import load_registry
 
+        st = self.cfg.sources.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._locks_guard:
+            if self._registry is not None and self._registry[0] == stamp:
+                return self._registry[1]
         reg = load_registry(self.cfg.sources)
         for err in reg.errors:
             _event(logging.ERROR, "registry_error", f"registry: {err} (skipped)")
+        with self._locks_guard:
+            self._registry = (stamp, reg)
         return reg
 
     def rules(self):
@@ -460,12 +526,16 @@ class Daemon:
         with self._locks_guard:
             return self._source_locks.setdefault(name, threading.Lock())
 
-    def crawl_job(self, source: str) -> dict:
-        """One crawl of ``source`` (refused while another of the same source runs), then its health."""
-        lock = self._source_lock(source)
+    @property
+    def batching(self) -> bool:
+        """Whether crawls run in batches of sources (``crawl_batch`` > 1 and no injected crawl function)."""
+        return self.cfg.crawl_batch > 1 and self.crawl_fn is None
+
+    def _take(self, source: str) -> dict | None:
+        """Take ``source``'s in-process lock and count it running; a 'skipped' summary when it cannot run."""
         if self.stopping.is_set():
             return {"source": source, "status": "skipped", "reason": "stopping"}
-        if not lock.acquire(blocking=False):
+        if not self._source_lock(source).acquire(blocking=False):
             _event(
                 logging.WARNING,
                 "crawl_overlap",
@@ -474,6 +544,24 @@ class Daemon:
             )
             return {"source": source, "status": "skipped", "reason": "overlap"}
         self._track(+1, crawl=True)
+        return None
+
+    def _release(self, source: str) -> None:
+        self._source_lock(source).release()
+        self._track(-1, crawl=True)
+
+    def crawl_job(self, source: str) -> dict:
+        """One crawl of ``source`` (refused while another of the same source runs), then its health. In batch
+        mode, while the scheduler runs (its dispatchers take the queue), the source is queued for the next
+        batch instead."""
+        skipped = self._take(source)
+        if skipped:
+            return skipped
+        if self.batching and self._dispatchers:
+            with self._queue_cv:
+                self._queue.append(source)
+                self._queue_cv.notify()
+            return {"source": source, "status": "queued"}
         self._crawl_slots.acquire()
         try:
             _event(logging.INFO, "crawl_start", f"crawl {source} starts", source=source)
@@ -493,25 +581,99 @@ class Daemon:
                     "crawl %s crashed", source, extra={"fields": {"event": "crawl_error", "source": source}}
                 )
                 summary = {"source": source, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
-            fields = {k: summary.get(k) for k in ("source", "run_id", "status", "requests", "new_articles", "events", "errors",
-                                                   "fallback_share", "seconds", "error") if summary.get(k) is not None}  # fmt: skip
-            if summary.get("status") == "ok":
-                _event(logging.INFO, "crawl_end", f"crawl {source}: ok", **fields)
-            else:  # the end of Scrapy's log says why
-                tail = [ln for ln in summary.get("log_tail") or [] if "ERROR" in ln or "CRITICAL" in ln][-5:]
-                _event(
-                    logging.WARNING,
-                    "crawl_end",
-                    f"crawl {source}: {summary.get('status')}",
-                    log_tail=tail,
-                    **fields,
-                )
+            self._crawl_ended(summary)
             self.check_health([source])
             return summary
         finally:
             self._crawl_slots.release()
-            lock.release()
-            self._track(-1, crawl=True)
+            self._release(source)
+
+    @staticmethod
+    def _crawl_ended(summary: dict) -> None:
+        source = summary.get("source")
+        fields = {k: summary.get(k) for k in ("source", "run_id", "status", "requests", "new_articles", "events", "errors",
+                                               "fallback_share", "seconds", "error") if summary.get(k) is not None}  # fmt: skip
+        if summary.get("status") == "ok":
+            _event(logging.INFO, "crawl_end", f"crawl {source}: ok", **fields)
+        else:  # the end of Scrapy's log says why
+            tail = [ln for ln in summary.get("log_tail") or [] if "ERROR" in ln or "CRITICAL" in ln][-5:]
+            _event(
+                logging.WARNING,
+                "crawl_end",
+                f"crawl {source}: {summary.get('status')}",
+                log_tail=tail,
+                **fields,
+            )
+
+    def batch_job(self, sources: list[str]) -> list[dict]:
+        """One batch: the sources not running already crawled in one process (``run_batch``), then their health."""
+        out = [s for s in (self._take(src) for src in sources) if s]
+        taken = [src for src in sources if not any(s["source"] == src for s in out)]
+        return out + self._run_batch(taken)
+
+    def _run_batch(self, sources: list[str]) -> list[dict]:
+        """Crawl ``sources`` (their locks taken) in one batch process; release them."""
+        if not sources:
+            return []
+        from briefwatch.commands.crawl import run_batch
+
+        self._crawl_slots.acquire()
+        try:
+            _event(
+                logging.INFO, "batch_start", f"batch of {len(sources)} source(s) starts", sources=len(sources)
+            )
+            ended: set[str] = set()
+
+            def on_end(summary: dict) -> None:
+                ended.add(summary["source"])
+                self._crawl_ended(summary)
+
+            try:
+                summaries = run_batch(
+                    sources,
+                    self.cfg.db,
+                    self.cfg.sources,
+                    self.cfg.crawl_timeout,
+                    settings=dict(self.cfg.crawl_settings),
+                    concurrency=self.cfg.batch_concurrency,
+                    on_end=on_end,
+                    registry=self.registry(),
+                )
+            except Exception as exc:  # noqa: BLE001 - one batch's trouble never stops the daemon
+                log.exception("crawl batch crashed", extra={"fields": {"event": "crawl_error"}})
+                summaries = [
+                    {"source": s, "status": "error", "error": f"{type(exc).__name__}: {exc}"} for s in sources
+                ]
+            for s in summaries:  # those the batch process did not report ending (refused, killed with it)
+                if s["source"] not in ended:
+                    self._crawl_ended(s)
+            self.check_health(sources)
+            return summaries
+        finally:
+            self._crawl_slots.release()
+            for src in sources:
+                self._release(src)
+
+    def _dispatch(self) -> None:
+        """Batch mode under the scheduler: take the queued sources (waiting a moment for the jobs that fire
+        together) in batches of ``crawl_batch``, one batch at a time per dispatcher thread."""
+        while True:
+            with self._queue_cv:
+                self._queue_cv.wait_for(lambda: self._queue or self.stopping.is_set(), timeout=1.0)
+                if self.stopping.is_set():
+                    queued, self._queue[:] = list(self._queue), []
+                    for src in queued:
+                        self._release(src)
+                    return
+                if not self._queue:
+                    continue
+            time.sleep(self.cfg.batch_gather)
+            with self._queue_cv:
+                batch, self._queue[:] = (
+                    self._queue[: self.cfg.crawl_batch],
+                    self._queue[self.cfg.crawl_batch :],
+                )
+            self._run_batch(batch)
 
     def check_health(self, sources: list[str] | None = None) -> list[dict]:
         from briefwatch.health import update_health
@@ -620,7 +782,14 @@ class Daemon:
         _event(logging.INFO, "once", f"{len(due)} job(s) due", due=[j["id"] for j in due])
         crawls = [j["source"] for j in due if j["source"]]
         with ThreadPoolExecutor(max_workers=max(1, self.cfg.max_crawls)) as pool:
-            results = list(pool.map(self.crawl_job, crawls))
+            if self.batching:
+                # as many batches as processes run at once, when that keeps them under crawl_batch: one
+                # batch's slowest source does not hold up the next batch
+                size = min(self.cfg.crawl_batch, -(-len(crawls) // max(1, self.cfg.max_crawls)))
+                batches = make_batches(crawls, self.registry(), max(1, size))
+                results = [s for b in pool.map(self.batch_job, batches) for s in b]
+            else:
+                results = list(pool.map(self.crawl_job, crawls))
         alerts = self.alerts_job() if any(j["id"] == ALERTS_JOB for j in due) else None
         return {"due": [j["id"] for j in due], "crawls": results, "alerts": alerts}
 
@@ -685,6 +854,8 @@ class Daemon:
         self.stopping.set()
         with self._inflight_cv:
             self._inflight_cv.notify_all()
+        with self._queue_cv:
+            self._queue_cv.notify_all()
         _event(logging.INFO, "stopping", "stop requested: no new jobs; ending running crawls")
 
         def stop() -> None:
@@ -695,7 +866,8 @@ class Daemon:
             if n:
                 _event(logging.INFO, "crawls_terminated", f"{n} running crawl(s) asked to stop", crawls=n)
 
-        threading.Thread(target=stop, name="briefwatch-stop", daemon=True).start()
+        self._stopper = threading.Thread(target=stop, name="briefwatch-stop", daemon=True)
+        self._stopper.start()
 
     def serve(self) -> None:
         """Run until SIGTERM/SIGINT (lock, recovery, catch-up, schedule); returns normally (exit 0)."""
@@ -707,12 +879,19 @@ class Daemon:
             _event(logging.INFO, "daemon_start", f"daemon {os.getpid()} on {self.cfg.db}", pid=os.getpid(),
                    db=str(self.cfg.db), tz=self.cfg.timezone, alerts_schedule=self.cfg.alerts_schedule, **rec)  # fmt: skip
             self.scheduler = self.build_scheduler()
+            if self.batching:
+                for i in range(max(1, self.cfg.max_crawls)):
+                    t = threading.Thread(target=self._dispatch, name=f"briefwatch-batch-{i}", daemon=True)
+                    t.start()
+                    self._dispatchers.append(t)
             if not self.stopping.is_set():
                 self.scheduler.start()  # blocks until request_stop shuts it down
             if not self.wait_jobs(self.cfg.stop_grace + 20):
                 _event(logging.WARNING, "stop_timeout", "jobs still running at exit: killing their crawls")
                 self.terminate_crawls(grace=0)
                 self.wait_jobs(10)
+            if self._stopper is not None:  # its last words (crawls_terminated) come before daemon_stop
+                self._stopper.join(timeout=self.cfg.stop_grace + 10)
             _event(logging.INFO, "daemon_stop", f"daemon {os.getpid()} stopped", pid=os.getpid())
         finally:
             self.release_lock()

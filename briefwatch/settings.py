@@ -59,6 +59,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     "spiders.middlewares.CharsetMiddleware": 585,  # after decompression (590) in the response path
+    "spiders.middlewares.DeadlineMiddleware": 360,  # after DownloadTimeoutMiddleware (350)
 }
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,

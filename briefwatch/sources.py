@@ -337,6 +337,9 @@ def parse_registry(data: Any) -> Registry:
     return Registry(sources, errors)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_registry(path: str | Path) -> Registry:
     """Read and validate a registry file. Raises RegistryError when the file itself is unusable."""
     p = Path(path)
@@ -345,7 +348,7 @@ def load_registry(path: str | Path) -> Registry:
     except OSError as exc:
         raise RegistryError(f"cannot read {p}: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when there: 4x faster)
     except yaml.YAMLError as exc:
         raise RegistryError(f"{p} is not valid YAML: {exc}") from None
     return parse_registry(data)

@@ -2,7 +2,8 @@
 
 With ``BRIEFWATCH_STORE_WORKERS`` > 0 (default 1) the extraction engine and the transaction run in a
 worker process (spawned, so no fork of a running reactor), while the crawl process goes on downloading:
-``process_item`` awaits the worker's answer and counts it here. 0 does both in the crawl process.
+``process_item`` awaits the worker's answer and counts it here. 0 does both in the crawl process. A batch of sources in one process (``briefwatch.batch``) shares one pool
+between its crawlers (``use_shared_pool``) instead of starting one per source.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from pipelines import worker
 from pipelines.common import crawler_db
 
 logger = logging.getLogger(__name__)
+_shared_pool: ProcessPoolExecutor | None = None
+
+
+def use_shared_pool(pool: ProcessPoolExecutor | None) -> None:
+    """Make every StorePipeline of this process use ``pool`` (its owner shuts it down); None: one per crawl."""
+    global _shared_pool
+    _shared_pool = pool
 
 
 class StorePipeline:
@@ -41,15 +49,17 @@ class StorePipeline:
             self.crawler.stats.inc_value(f"briefwatch/{key}", n)
 
     def close_spider(self) -> None:
-        if self.pool is not None:
+        if self.pool is not None and self.pool is not _shared_pool:
             self.pool.shutdown(wait=True)
-            self.pool = None
+        self.pool = None
 
     async def process_item(self, item: dict) -> dict:
         now = dt.datetime.now(dt.UTC)
         try:
             if self.workers > 0:
-                if self.pool is None:
+                if self.pool is None and _shared_pool is not None:
+                    self.pool = _shared_pool
+                elif self.pool is None:
                     ctx = multiprocessing.get_context("spawn")
                     self.pool = ProcessPoolExecutor(
                         max_workers=self.workers, mp_context=ctx, initializer=worker.ignore_stop_signals

@@ -136,6 +136,26 @@ def _lastmod(entry: dict) -> dt.date | None:
         return None
 
 
+_REGISTRIES: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def cached_registry(path: str) -> Any:
+    """The registry at ``path``, read once per process while the file is unchanged (a batch of a few thousand
+    sources in one process reads its registry once, not once per source); its errors are logged when read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return load_registry(path)  # raises its clear RegistryError
+    key, cached = (st.st_mtime_ns, st.st_size), _REGISTRIES.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    registry = load_registry(path)
+    for err in registry.errors:
+        logger.warning("registry %s: %s (entry skipped)", path, err)
+    _REGISTRIES[path] = (key, registry)
+    return registry
+
+
 class SourceSpider(scrapy.Spider):
     """Base of the family spiders (no ``name``: not runnable itself)."""
 
@@ -161,9 +181,7 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         path = crawler.settings.get("BRIEFWATCH_SOURCES")
-        registry = load_registry(path)
-        for err in registry.errors:
-            logger.warning("registry %s: %s (entry skipped)", path, err)
+        registry = cached_registry(path)
         src = registry.get(spider.source_name)
         if src is None:
             raise ValueError(

@@ -7,6 +7,7 @@ import codecs
 import logging
 import random
 import re
+import time
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -104,3 +105,24 @@ class CharsetMiddleware:
         logger.info("charset: %s declared %s, decoding as %s", response.url, response.encoding, enc)
         self.crawler.stats.inc_value("briefwatch/charset_fixed")
         return response.replace(encoding=enc)
+
+
+class DeadlineMiddleware:
+    """Bound each request's download timeout by its crawl's deadline (the spider's ``deadline`` attribute, a
+    ``time.time()`` value set by a batch of sources, ``briefwatch.batch``): a source closed at its timeout then
+    ends within a second, even while a request to a hanging site is in flight. No deadline: nothing changes."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        deadline = getattr(self.crawler.spider, "deadline", None)
+        if deadline is None:
+            return
+        left = float(deadline) - time.time() + 1.0
+        current = request.meta.get("download_timeout") or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        request.meta["download_timeout"] = max(0.5, min(float(current), left))
