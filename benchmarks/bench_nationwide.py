@@ -310,6 +310,7 @@ def history(path: Path, n_articles: int, n_events: int, seed: int = 13) -> dict:
     """Bulk-insert 5 years of documents, articles and events (as bench_alerts / bench_coverage do)."""
     from briefwatch.gazetteer import COMMUNE_LEVEL, load_gazetteer
     from briefwatch.text import key
+    from db.analysts import coverage_suspended
     from db.connect import open_db
 
     rnd = random.Random(seed)
@@ -327,85 +328,90 @@ def history(path: Path, n_articles: int, n_events: int, seed: int = 13) -> dict:
     db = open_db(path)
     c = db.conn
     c.execute("PRAGMA synchronous = OFF")
-    c.execute("BEGIN")
-    top_doc = c.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
-    docs = []  # (code, issuer_unit, issuer_province, issued)
-    for y in range(2022, 2027):
-        for k in range(1, 41):
-            issued = dt.date(y, 1, 1) + dt.timedelta(days=(k * 9) % 360)
-            docs.append(
-                (f"{k + 100 * (y - 2000)}-{('NQ', 'KL', 'CT')[k % 3]}/TW", "trung ương", None, issued)
-            )
-        for p in provinces_old if y < 2025 else provinces_new:  # the 63 provinces until 2024, the 34 after
-            for k in range(1, 21):
-                issued = dt.date(y, 1, 1) + dt.timedelta(days=(k * 17) % 360)
+    with coverage_suspended(db):  # a bulk load: the analysts' coverage summary is computed once at the end
+        c.execute("BEGIN")
+        top_doc = c.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
+        docs = []  # (code, issuer_unit, issuer_province, issued)
+        for y in range(2022, 2027):
+            for k in range(1, 41):
+                issued = dt.date(y, 1, 1) + dt.timedelta(days=(k * 9) % 360)
                 docs.append(
-                    (f"{k + 100 * (y - 2000)}-{('CT', 'NQ', 'KH')[k % 3]}/TU", f"tỉnh {p}", p, issued)
+                    (f"{k + 100 * (y - 2000)}-{('NQ', 'KL', 'CT')[k % 3]}/TW", "trung ương", None, issued)
                 )
-    busiest = "2501-KL/TW"
-    docs.append((busiest, "trung ương", None, dt.date(2025, 8, 1)))
-    have = {(r[0], r[1] or "") for r in c.execute("SELECT code, issuer_unit FROM documents")}
-    docs = [d for d in docs if (d[0], d[1]) not in have]
-    c.executemany(
-        "INSERT OR IGNORE INTO documents (code, issuer_unit, issuer_key, issuer_province, year, type, issued, subject) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'benchmark')",
-        [
-            (code, iu, key(iu), ip, d.year, code.split("-")[1].split("/")[0], d.isoformat())
-            for code, iu, ip, d in docs
-        ],
-    )
-    rows = c.execute(
-        "SELECT id, code, issuer_province, issued FROM documents WHERE id > ?", [top_doc]
-    ).fetchall()
-    doc_ids = [r[0] for r in rows if r[1] != busiest]
-    busy_id = next(r[0] for r in rows if r[1] == busiest)
-    by_province: dict[str | None, list[tuple[int, str]]] = {}
-    for r in rows:
-        by_province.setdefault(r[2], []).append((r[0], r[1]))
-    a0 = c.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
-    c.executemany(
-        "INSERT INTO articles (id, url, source, title, published, text, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (a0 + a, f"https://history.example/{a}.html", f"src-{a % 4000:04d}", f"Quán triệt {a % 997}",
-             (start + dt.timedelta(days=a % span)).isoformat(),
-             f"Đảng ủy xã tổ chức hội nghị quán triệt văn bản số {a % 997} cho đảng viên.", "2026-01-01T00:00:00")
-            for a in range(1, n_articles + 1)
-        ),
-    )  # fmt: skip
-    e0 = c.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+            for p in (
+                provinces_old if y < 2025 else provinces_new
+            ):  # the 63 provinces until 2024, the 34 after
+                for k in range(1, 21):
+                    issued = dt.date(y, 1, 1) + dt.timedelta(days=(k * 17) % 360)
+                    docs.append(
+                        (f"{k + 100 * (y - 2000)}-{('CT', 'NQ', 'KH')[k % 3]}/TU", f"tỉnh {p}", p, issued)
+                    )
+        busiest = "2501-KL/TW"
+        docs.append((busiest, "trung ương", None, dt.date(2025, 8, 1)))
+        have = {(r[0], r[1] or "") for r in c.execute("SELECT code, issuer_unit FROM documents")}
+        docs = [d for d in docs if (d[0], d[1]) not in have]
+        c.executemany(
+            "INSERT OR IGNORE INTO documents (code, issuer_unit, issuer_key, issuer_province, year, type, issued, subject) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'benchmark')",
+            [
+                (code, iu, key(iu), ip, d.year, code.split("-")[1].split("/")[0], d.isoformat())
+                for code, iu, ip, d in docs
+            ],
+        )
+        rows = c.execute(
+            "SELECT id, code, issuer_province, issued FROM documents WHERE id > ?", [top_doc]
+        ).fetchall()
+        doc_ids = [r[0] for r in rows if r[1] != busiest]
+        busy_id = next(r[0] for r in rows if r[1] == busiest)
+        by_province: dict[str | None, list[tuple[int, str]]] = {}
+        for r in rows:
+            by_province.setdefault(r[2], []).append((r[0], r[1]))
+        a0 = c.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
+        c.executemany(
+            "INSERT INTO articles (id, url, source, title, published, text, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (a0 + a, f"https://history.example/{a}.html", f"src-{a % 4000:04d}", f"Quán triệt {a % 997}",
+                 (start + dt.timedelta(days=a % span)).isoformat(),
+                 f"Đảng ủy xã tổ chức hội nghị quán triệt văn bản số {a % 997} cho đảng viên.", "2026-01-01T00:00:00")
+                for a in range(1, n_articles + 1)
+            ),
+        )  # fmt: skip
+        e0 = c.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
 
-    def events():
-        for e in range(1, n_events + 1):
-            day = start + dt.timedelta(days=rnd.randrange(span))
-            u = (legacy if day < split else current)[rnd.randrange(len(legacy if day < split else current))]
-            yield (e0 + e, f"h{e}", *u, "quan_triet", day.isoformat(), "2026-01-01T00:00:00")
+        def events():
+            for e in range(1, n_events + 1):
+                day = start + dt.timedelta(days=rnd.randrange(span))
+                u = (legacy if day < split else current)[
+                    rnd.randrange(len(legacy if day < split else current))
+                ]
+                yield (e0 + e, f"h{e}", *u, "quan_triet", day.isoformat(), "2026-01-01T00:00:00")
 
-    c.executemany(
-        "INSERT INTO events (id, event_key, unit, unit_type, district, province, kind, date, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        events(),
-    )
+        c.executemany(
+            "INSERT INTO events (id, event_key, unit, unit_type, district, province, kind, date, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events(),
+        )
 
-    def links():
-        for e in range(1, n_events + 1):
-            if rnd.random() < 0.05:
-                yield (e0 + e, busy_id, busiest)
-                continue
-            did = doc_ids[rnd.randrange(len(doc_ids))]
-            yield (e0 + e, did, None)
-            if rnd.random() < 0.3:
-                yield (e0 + e, doc_ids[rnd.randrange(len(doc_ids))], None)
+        def links():
+            for e in range(1, n_events + 1):
+                if rnd.random() < 0.05:
+                    yield (e0 + e, busy_id, busiest)
+                    continue
+                did = doc_ids[rnd.randrange(len(doc_ids))]
+                yield (e0 + e, did, None)
+                if rnd.random() < 0.3:
+                    yield (e0 + e, doc_ids[rnd.randrange(len(doc_ids))], None)
 
-    code_of = {r[0]: r[1] for r in rows}
-    c.executemany(
-        "INSERT OR IGNORE INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
-        ((e, d, code or code_of[d]) for e, d, code in links()),
-    )
-    c.executemany(
-        "INSERT INTO event_evidence (event_id, article_id) VALUES (?, ?)",
-        ((e0 + e, a0 + 1 + e % max(1, n_articles)) for e in range(1, n_events + 1)),
-    )
-    c.execute("COMMIT")
+        code_of = {r[0]: r[1] for r in rows}
+        c.executemany(
+            "INSERT OR IGNORE INTO event_documents (event_id, document_id, code) VALUES (?, ?, ?)",
+            ((e, d, code or code_of[d]) for e, d, code in links()),
+        )
+        c.executemany(
+            "INSERT INTO event_evidence (event_id, article_id) VALUES (?, ?)",
+            ((e0 + e, a0 + 1 + e % max(1, n_articles)) for e in range(1, n_events + 1)),
+        )
+        c.execute("COMMIT")
     c.execute("ANALYZE")
     db.conn.close()
     return {"documents": len(docs), "busiest": busiest}
