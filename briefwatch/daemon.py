@@ -339,7 +339,7 @@ def make_batches(names: list[str], registry, size: int) -> list[list[str]]:
     """``names`` in batches of at most ``size`` sources; the sources of one site (a host they fetch from,
     directly or through another source) stay in one batch, where they never run at the same time, so two
     batches running together do not double a site's load. A group of one site larger than ``size`` is a
-    batch of its own."""
+    batch of its own. The order of ``names`` is kept (a site's sources follow its first one)."""
     from briefwatch.batch import site_keys
 
     parent: dict[str, str] = {}
@@ -360,7 +360,7 @@ def make_batches(names: list[str], registry, size: int) -> list[list[str]]:
         groups.setdefault(find(f"source:{name}"), []).append(name)
     batches: list[list[str]] = []
     current: list[str] = []
-    for group in sorted(groups.values(), key=len, reverse=True):
+    for group in groups.values():  # in the order of the sources given
         if current and len(current) + len(group) > size:
             batches.append(current)
             current = []
