@@ -434,9 +434,14 @@ def _refresh_briefs(
     cached = {
         d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")
     }
-    dirty = db.execute("SELECT event_id, document_id, op FROM alert_dirty").fetchall()
-    hit_add = _documents_hit(db, {d for _e, d, op in dirty if op == "add"})
-    hit_del = _documents_hit(db, {d for _e, d, op in dirty if op == "del"})
+    # the documents the noted (event, document) pairs touch; the pairs stay in SQLite (a fresh database notes
+    # every link it was filled with: 1.5 million at 1M events)
+    touched = {
+        op: {d for (d,) in db.execute("SELECT DISTINCT document_id FROM alert_dirty WHERE op = ?", [op])}
+        for op in ("add", "del")
+    }
+    hit_add = _documents_hit(db, touched["add"])
+    hit_del = _documents_hit(db, touched["del"])
     stale = {d for d in cached if d in hit_del}
     redo = {d for d, i in watched.items() if d in stale or cached.get(d) != (i, sig)}
     incr = {d for d in watched if d not in redo and d in hit_add}
@@ -446,6 +451,10 @@ def _refresh_briefs(
         marks = ",".join("?" * len(chunk))
         db.execute(f"DELETE FROM alert_briefs WHERE document IN ({marks})", chunk)
         db.execute(f"DELETE FROM alert_brief_docs WHERE document IN ({marks})", chunk)
+    if incr:
+        db.execute(
+            "INSERT OR IGNORE INTO _dirty_ev SELECT event_id, document_id FROM alert_dirty WHERE op = 'add'"
+        )
     db.execute("DELETE FROM alert_dirty")
     db.conn.executemany(
         "INSERT INTO _watched VALUES (?, ?, ?)",
@@ -455,9 +464,6 @@ def _refresh_briefs(
         db.execute(
             "INSERT INTO _docinc SELECT m.member, w.doc, w.issued FROM _watched w "
             "JOIN document_matches m ON m.document = w.doc WHERE w.inc = 1"
-        )
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO _dirty_ev VALUES (?, ?)", [(e, d) for e, d, op in dirty if op == "add"]
         )
         emap, _amb = _map_events(db, units, _EVENT_STRINGS_ADD)
         db.conn.executemany("INSERT OR IGNORE INTO _emap VALUES (?,?,?,?)", emap)
