@@ -45,15 +45,6 @@ DROP_TRIGGERS = (
     "DROP TRIGGER IF EXISTS temp._bchg_ad",
 )
 
-# every (group, unit) that the rule binds for the document: the era's units, the rule's units, the issuer's area
-TRIPLES = """
-FROM _rule_docs rd
-JOIN _era_units eu ON eu.era = rd.era
-JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = eu.uid
-JOIN _units u0 ON u0.uid = eu.uid AND (rd.area_p = '' OR u0.province_key = rd.area_p)
-    AND (rd.area_d = '' OR u0.own_dk = rd.area_d)
-"""
-
 _FACTS = """
 SELECT rd.gid, u.pid AS uid, :as_of AS A, rd.due AS D,
        substr(CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.bdate
@@ -106,7 +97,7 @@ def candidates(db: sqlite_utils.Database, as_of: str, last_as_of: str | None, fu
     if full:  # ``apply`` reads every triple itself
         return -1
     # groups that are new or whose rule, deadline or units changed
-    db.execute(ins + "SELECT rd.gid, eu.uid " + TRIPLES + " WHERE rd.full = 1")
+    db.execute(ins + "SELECT rd.gid, u.uid " + _ROWS_ALL + " WHERE rd.full = 1")
     # time: deadlines passed, reminders due, silences ended
     db.execute(
         ins + "SELECT c.gid, u.uid FROM alert_cells c JOIN _rule_docs rd ON rd.gid = c.gid "

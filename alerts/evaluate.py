@@ -11,7 +11,6 @@ new is queued in the outbox. Running it twice for the same ``as_of`` changes and
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import sqlite3
@@ -56,10 +55,6 @@ class _Unit:
         return "|".join(
             (self.unit_id, self.name, self.unit_type or "", self.district or "", self.province or "")
         )
-
-
-def _iso(d: dt.date | str) -> str:
-    return d.isoformat() if isinstance(d, dt.date) else str(d)[:10]
 
 
 def _load_units(provinces: set[str | None], gazetteer: Any) -> tuple[list[_Unit], list[tuple]]:
@@ -387,7 +382,7 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
                 continue
             ru.append((r.name, u.uid))
     db.conn.executemany("INSERT INTO _rule_units VALUES (?, ?)", ru)
-    stats["documents_recomputed"] = _refresh_briefs(db, units, rule_docs, stats)
+    stats["documents_recomputed"] = _refresh_briefs(db, units, units_sig, rule_docs, stats)
     stats["documents_merged"] = stats.pop("_merged", 0)
     stats["_units"] = units
     return stats
@@ -418,7 +413,7 @@ def _documents_hit(db: sqlite_utils.Database, members: set[int]) -> set[int]:
 
 
 def _refresh_briefs(
-    db: sqlite_utils.Database, units: list[_Unit], rule_docs: list[tuple], stats: dict
+    db: sqlite_utils.Database, units: list[_Unit], sig: str, rule_docs: list[tuple], stats: dict
 ) -> int:
     """Bring alert_briefs up to date for the watched documents; return how many were recomputed.
 
@@ -428,9 +423,6 @@ def _refresh_briefs(
     earlier).
     """
     watched = {d.id: issued.isoformat() for _r, d, issued in rule_docs}
-    sig = hashlib.sha256(
-        "\n".join(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units).encode()
-    ).hexdigest()[:16]
     cached = {
         d: (i, us) for d, i, us in db.execute("SELECT document, issued, units_sig FROM alert_brief_docs")
     }
