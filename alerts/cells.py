@@ -78,6 +78,10 @@ CROSS JOIN _units u ON u.uid = eu.uid AND {_AREA}
 JOIN _rule_units ru ON ru.rule = rd.rule AND ru.uid = u.uid
 """
 
+# what ``_WRITE`` and ``notes`` read of the machine's output (a week of reminders writes 113,000 rows: only
+# these columns, not the 28 of the facts and the machine, about 0.1 s less)
+_NEW_COLUMNS = "gid, uid, A, D, B, EV, p_upd, state, fa, ln, ra, su, sr, kind, wake, changed"
+
 _WRITE = """
 INSERT INTO alert_cells (gid, uid, state, due_date, briefed_on, event_id, first_alerted_at, last_notified_at,
                          resolved_at, silenced_until, silence_reason, wake_on, updated_at)
@@ -134,7 +138,7 @@ def apply(db: sqlite_utils.Database, as_of: str, ts: str, full: bool = False) ->
     facts = _FACTS.format(rows=_ROWS_ALL if full else _ROWS_SOME)
     sql = TRANSITION_SQL.format(facts=f"({facts})")
     db.execute(
-        f"CREATE TEMP TABLE _new AS SELECT * FROM ({sql}) WHERE changed OR wake IS NOT p_wake",
+        f"CREATE TEMP TABLE _new AS SELECT {_NEW_COLUMNS} FROM ({sql}) WHERE changed OR wake IS NOT p_wake",
         {"as_of": as_of},
     )
     db.execute(_WRITE, {"ts": ts})

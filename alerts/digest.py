@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import html
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from itertools import groupby
 
 import sqlite_utils
 
@@ -50,38 +52,21 @@ def _evidence(db: sqlite_utils.Database, event_ids: set[int]) -> dict[int, list[
 
 
 def _section(
-    db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, doc_id: int, notes: list[dict]
+    db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, doc_id: int, notes: dict
 ) -> dict:
     from alerts.evaluate import recipient_wants
 
-    rows = [
-        dict(
-            zip(
-                (
-                    "rule",
-                    "unit",
-                    "unit_type",
-                    "district",
-                    "state",
-                    "due_date",
-                    "briefed_on",
-                    "event_id",
-                    "issued",
-                    "province",
-                    "issuer_unit",
-                ),
-                r,
-                strict=True,
-            )
-        )
-        for r in db.execute(
-            "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued, province, "
-            "issuer_unit FROM alert_states "
-            "WHERE rule = ? AND document_id = ? ORDER BY district, unit",
-            [rule, doc_id],
-        )
-    ]
-    rows = [r for r in rows if recipient_wants(rc, r)]
+    cur = db.conn.execute(
+        "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued, province, "
+        "issuer_unit FROM alert_states WHERE rule = ? AND document_id = ? ORDER BY district, unit",
+        [rule, doc_id],
+    )
+    cur.row_factory = sqlite3.Row  # read by name; a city-wide section has thousands of rows
+    rows = cur.fetchall()
+    if not (
+        rc.scope.all and (rc.rules is None or rule in rc.rules)
+    ):  # a recipient who hears all needs no test
+        rows = [r for r in rows if recipient_wants(rc, dict(r))]
     count = defaultdict(int)
     for r in rows:
         count[r["state"]] += 1
@@ -91,7 +76,7 @@ def _section(
         "doc_id": doc_id,
         "rows": rows,
         "count": count,
-        "notes": {(n["unit"], n["district"]): n for n in notes},
+        "notes": notes,  # (unit, district) → notification kind
     }
 
 
@@ -116,7 +101,7 @@ def build_digest(
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
     mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in detailed])
     sections = [
-        _section(db, rc, rule, code, doc_id, mine.get((rule, doc_id), []))
+        _section(db, rc, rule, code, doc_id, mine.get((rule, doc_id), {}))
         for (code, rule, doc_id), _n in detailed
     ]
     rest = [
@@ -173,63 +158,109 @@ def _counts_line(c: dict, _: Callable[[str], str]) -> str:
     return s + "".join("; " + text.format(n=n) for n, text in extra if n)
 
 
+def _overdue_line(t: gettext.NullTranslations, days: int) -> str:
+    return t.ngettext(
+        "{unit}: {days} day overdue (due {due})", "{unit}: {days} days overdue (due {due})", days
+    )
+
+
 def _unit_lines(
     s: dict, as_of: dt.date, ev: dict, _: Callable[[str], str], lang: str
 ) -> dict[str, list[tuple[str, str, list]]]:
-    """district → [(category, text, evidence)] for one section."""
-    by_d: dict[str, list[tuple[str, str, list]]] = defaultdict(list)
+    """district → [(category, text, evidence)] for one section, sorted by text within each category and capped.
+
+    A city-wide section has thousands of rows and shows a few hundred lines, so a row's line is formatted
+    only when it is shown. Every unit line starts with the unit's name and ": " (in each language: checked
+    here, else every line is formatted first), so it sorts by ``unit + ": "``; two rows of one name are
+    sorted by their whole lines, and so is a name that itself has ": "."""
     order = {"overdue": 0, "late": 1, "unmonitored": 2, "silenced": 3, "briefed": 4}
-    unmonitored: dict[tuple[str, str], list[str]] = defaultdict(list)
     kind_label = {"overdue": _("NEW"), "reminder": _("reminder")}
-    for r in s["rows"]:
-        note = s["notes"].get((r["unit"], r["district"]))
-        st = r["state"]
-        due = dt.date.fromisoformat(r["due_date"])
-        links = ev.get(r["event_id"], []) if r["event_id"] else []
-        where = r["district"] or _NO_DISTRICT
+    t = translation(lang)
+    templates = {
+        "found": _("{unit}: briefing on {on} found after the alert (in time: due {due})"),
+        "late": _("{unit}: reported late, briefing on {on} (due {due})"),
+        "silenced": _("{unit}: silenced"),
+        "late_briefed": _("{unit}: briefed on {on} (late)"),
+        "briefed": _("{unit}: briefed on {on}"),
+    }
+    lazy = all(
+        x.startswith("{unit}: ") for x in [*templates.values(), _overdue_line(t, 1), _overdue_line(t, 2)]
+    )
+
+    def text(entry: tuple) -> str:
+        _cat, variant, r, kind = entry
+        if r is None:
+            return variant  # already a line
         dates = {"due": fmt_date(r["due_date"], lang), "on": fmt_date(r["briefed_on"], lang)}
+        if variant == "overdue":
+            tag = kind_label.get(kind, "") if kind else ""
+            days = (as_of - dt.date.fromisoformat(r["due_date"])).days
+            return _overdue_line(t, days).format(unit=r["unit"], days=days, **dates) + (
+                f" [{tag}]" if tag else ""
+            )
+        return templates[variant].format(unit=r["unit"], **dates)
+
+    by_d: dict[str, list[tuple]] = defaultdict(list)  # district → [(category, variant or line, row, kind)]
+    unmonitored: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in s["rows"]:
+        kind = s["notes"].get((r["unit"], r["district"]))
+        st = r["state"]
+        where = r["district"] or _NO_DISTRICT
         if st in ("overdue", "reminded"):
-            tag = kind_label.get(note["kind"], "") if note else ""
-            days = (as_of - due).days
-            line = translation(lang).ngettext(
-                "{unit}: {days} day overdue (due {due})", "{unit}: {days} days overdue (due {due})", days
-            ).format(unit=r["unit"], days=days, **dates) + (f" [{tag}]" if tag else "")
-            by_d[where].append(("overdue", line, []))
-        elif st == "resolved" and note and note["kind"] == "late":
-            if r["briefed_on"] and r["briefed_on"] <= r["due_date"]:  # held in time, found after the alert
-                line = _("{unit}: briefing on {on} found after the alert (in time: due {due})")
-            else:
-                line = _("{unit}: reported late, briefing on {on} (due {due})")
-            by_d[where].append(("late", line.format(unit=r["unit"], **dates), links))
+            by_d[where].append(("overdue", "overdue", r, kind))
+        elif st == "resolved" and kind == "late":
+            held = r["briefed_on"] and r["briefed_on"] <= r["due_date"]  # held in time, found after the alert
+            by_d[where].append(("late", "found" if held else "late", r, kind))
         elif st in ("no_coverage", "source_failing"):
             unmonitored[(where, st)].append(r["unit"])
         elif st == "silenced":
-            by_d[where].append(("silenced", _("{unit}: silenced").format(unit=r["unit"]), []))
+            by_d[where].append(("silenced", "silenced", r, kind))
         elif st in ("briefed", "resolved"):
-            line = _("{unit}: briefed on {on} (late)") if st == "resolved" else _("{unit}: briefed on {on}")
-            by_d[where].append(("briefed", line.format(unit=r["unit"], **dates), links))
+            by_d[where].append(("briefed", "late_briefed" if st == "resolved" else "briefed", r, kind))
     for (district, st), names in unmonitored.items():
         why = (
             _("no monitored source covers {n} unit(s): {units}")
             if st == "no_coverage"
             else _("our source is failing for {n} unit(s): {units}")
         )
-        by_d[district].append(("unmonitored", why.format(n=len(names), units=", ".join(sorted(names))), []))
+        by_d[district].append(
+            ("unmonitored", why.format(n=len(names), units=", ".join(sorted(names))), None, None)
+        )
+
+    def sort_key(entry: tuple) -> tuple[int, str]:
+        r = entry[2]
+        if r is None or not lazy or ": " in r["unit"]:
+            return order[entry[0]], text(entry)
+        return order[entry[0]], r["unit"] + ": "
+
     # a city-wide digest stays readable: 30 districts share the section's lines (the counts line has totals)
     cap = max(MIN_LINES, MAX_LINES // max(1, len(by_d)))
-    for d, lines in by_d.items():
-        lines.sort(key=lambda x: (order[x[0]], x[1]))
+    out: dict[str, list[tuple[str, str, list]]] = {}
+    for d, entries in by_d.items():
+        keyed = sorted(((sort_key(e), e) for e in entries), key=lambda x: x[0])
+        ranked: list[tuple] = []
+        for _k, same in groupby(keyed, key=lambda x: x[0]):
+            group = [e for _k2, e in same]
+            ranked += (
+                sorted(group, key=text) if len(group) > 1 else group
+            )  # one name twice: by the whole line
         capped, seen = [], defaultdict(int)
-        for cat, line, links in lines:
-            seen[cat] += 1
-            if seen[cat] <= cap:
-                capped.append((cat, line, links))
+        for e in ranked:
+            seen[e[0]] += 1
+            if seen[e[0]] <= cap:
+                r = e[2]
+                links = (
+                    ev.get(r["event_id"], [])
+                    if r is not None and e[0] in ("late", "briefed") and r["event_id"]
+                    else []
+                )
+                capped.append((e[0], text(e), links))
         for cat, n in seen.items():
             if n > cap:
                 capped.append((cat, _("... and {n} more (briefwatch alerts list)").format(n=n - cap), []))
         capped.sort(key=lambda x: order[x[0]])
-        by_d[d] = capped
-    return by_d
+        out[d] = capped
+    return out
 
 
 _HEAD = {

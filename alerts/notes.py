@@ -15,17 +15,14 @@ from collections import defaultdict
 
 import sqlite_utils
 
-from alerts.machine import FIELDS
 from alerts.rules import Recipient
 
 NOTES = """
 DROP TABLE IF EXISTS temp._notes;
 CREATE TEMP TABLE _notes AS
-SELECT n.gid, n.uid, g.rule, g.document_id, g.document, g.issuer_unit, au.unit_id, au.unit, au.unit_type,
-       au.district, au.province, au.unit_key, g.issued, n.D AS due_date, n.state, n.B AS briefed_on,
-       n.EV AS event_id, n.fa AS first_alerted_at, n.ln AS last_notified_at, n.ra AS resolved_at,
-       n.su AS silenced_until, n.sr AS silence_reason, n.kind,
-       CAST(julianday(n.A) - julianday(n.D) AS INTEGER) AS days_overdue
+SELECT n.gid, n.uid, g.rule, g.document_id, g.document, g.issuer_unit, au.unit_id, au.unit, au.district, n.kind,
+       g.rule || '|' || g.document || '|' || COALESCE(g.issuer_unit, '') || '|' || COALESCE(g.issued, '') || '|'
+           || au.unit_id || '|' || n.kind AS k
 FROM _new n JOIN alert_groups g ON g.gid = n.gid JOIN alert_units au ON au.uid = n.uid
 WHERE n.kind IS NOT NULL;
 CREATE INDEX temp._notes_gid ON _notes(gid);
@@ -35,13 +32,8 @@ CREATE TEMP TABLE _rc_units (uid INTEGER PRIMARY KEY);
 CREATE TEMP TABLE _rc_groups (gid INTEGER PRIMARY KEY)
 """
 
-_COLUMNS = (
-    ("rule", "document_id", "document", "issuer_unit", "unit_id", "unit", "unit_type", "district", "province")
-    + ("unit_key", "issued", "due_date")
-    + FIELDS
-    + ("kind", "days_overdue")
-)
 _MINE = "FROM _notes n JOIN _rc_units ru ON ru.uid = n.uid JOIN _rc_groups rg ON rg.gid = n.gid"
+_ALL = "FROM _notes n"  # a recipient who hears every note (a city-wide scope): no join to filter by
 
 
 def kinds(db: sqlite_utils.Database) -> dict[str, int]:
@@ -76,6 +68,7 @@ class RecipientNotes:
             )
         ]
         db.conn.executemany("INSERT INTO _rc_units VALUES (?)", keep)
+        every_unit = len(keep) == len(units)
         groups = db.execute(
             "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _notes)"
         ).fetchall()
@@ -91,6 +84,7 @@ class RecipientNotes:
             )
         ]
         db.conn.executemany("INSERT INTO _rc_groups VALUES (?)", keep)
+        self._from = _ALL if every_unit and len(keep) == len(groups) else _MINE
 
     def counts(self) -> dict[tuple[str, int, str, str | None], dict[str, int]]:
         """(rule, document_id, code, issuer_unit) → {kind: n}."""
@@ -98,34 +92,30 @@ class RecipientNotes:
             return self._counts
         out: dict[tuple, dict[str, int]] = defaultdict(dict)
         for rule, doc, code, issuer, kind, n in self.db.execute(
-            f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {_MINE} GROUP BY 1, 2, 3, 4, 5"
+            f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {self._from} GROUP BY n.gid, n.kind"
         ):
             out[(rule, doc, code, issuer)][kind] = n
         self._counts = dict(out)
         return self._counts
 
-    def of(self, docs: list[tuple[str, int]]) -> dict[tuple[str, int], list[dict]]:
-        """(rule, document_id) → its notes, for the documents a digest details."""
-        out: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    def of(self, docs: list[tuple[str, int]]) -> dict[tuple[str, int], dict[tuple[str, str | None], str]]:
+        """(rule, document_id) → {(unit, district): notification kind}, for the documents a digest details."""
+        out: dict[tuple[str, int], dict[tuple[str, str | None], str]] = defaultdict(dict)
         wanted = set(docs)
-        cols = ", ".join(f"n.{c}" for c in _COLUMNS)
-        for row in self.db.execute(
-            f"SELECT {cols} {_MINE} WHERE n.gid IN (SELECT gid FROM alert_groups WHERE "
+        for rule, doc, unit, district, kind in self.db.execute(
+            f"SELECT n.rule, n.document_id, n.unit, n.district, n.kind {self._from} WHERE n.gid IN "
+            "(SELECT gid FROM alert_groups WHERE "
             + " OR ".join("(rule = ? AND document_id = ?)" for _ in wanted)
             + ") ORDER BY n.rule, n.document_id, n.unit_id",
             [x for key in sorted(wanted) for x in key],
         ):
-            d = dict(zip(_COLUMNS, row, strict=True))
-            out[(d["rule"], d["document_id"])].append(d)
+            out[(rule, doc)][(unit, district)] = kind
         return dict(out)
 
     def key(self, as_of: str) -> str:
         """What the digest is about, the same for the same news: a hash of its notes in order, streamed."""
         h = hashlib.sha256()
-        cur = self.db.conn.execute(
-            "SELECT n.rule || '|' || n.document || '|' || COALESCE(n.issuer_unit, '') || '|' || "
-            f"COALESCE(n.issued, '') || '|' || n.unit_id || '|' || n.kind AS k {_MINE} ORDER BY k"
-        )
+        cur = self.db.conn.execute(f"SELECT n.k {self._from} ORDER BY n.k")
         sep = ""
         while chunk := cur.fetchmany(20_000):
             h.update((sep + "\n".join(k for (k,) in chunk)).encode())
