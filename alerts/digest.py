@@ -52,21 +52,20 @@ def _evidence(db: sqlite_utils.Database, event_ids: set[int]) -> dict[int, list[
 
 
 def _section(
-    db: sqlite_utils.Database, rc: Recipient, rule: str, code: str, doc_id: int, notes: dict
+    db: sqlite_utils.Database, notes: RecipientNotes, rule: str, code: str, doc_id: int, kinds: dict
 ) -> dict:
-    from alerts.evaluate import recipient_wants
-
+    """One document's rows in the recipient's scope (the group is in it: the digest has its notes)."""
     cur = db.conn.execute(
-        "SELECT rule, unit, unit_type, district, state, due_date, briefed_on, event_id, issued, province, "
-        "issuer_unit FROM alert_states WHERE rule = ? AND document_id = ? ORDER BY district, unit",
+        "SELECT g.rule, u.unit, u.unit_type, u.district, c.state, COALESCE(c.due_date, g.due_date) AS due_date, "
+        "c.briefed_on, c.event_id, g.issued, u.province, g.issuer_unit "
+        "FROM alert_groups g JOIN alert_cells c ON c.gid = g.gid JOIN alert_units u ON u.uid = c.uid "
+        "WHERE g.rule = ? AND g.document_id = ?"
+        + (" AND c.uid IN (SELECT uid FROM _rc_scope)" if notes.scoped else "")
+        + " ORDER BY u.district, u.unit, u.unit_id",
         [rule, doc_id],
     )
     cur.row_factory = sqlite3.Row  # read by name; a city-wide section has thousands of rows
     rows = cur.fetchall()
-    if not (
-        rc.scope.all and (rc.rules is None or rule in rc.rules)
-    ):  # a recipient who hears all needs no test
-        rows = [r for r in rows if recipient_wants(rc, dict(r))]
     count = defaultdict(int)
     for r in rows:
         count[r["state"]] += 1
@@ -76,7 +75,7 @@ def _section(
         "doc_id": doc_id,
         "rows": rows,
         "count": count,
-        "notes": notes,  # (unit, district) → notification kind
+        "notes": kinds,  # (unit, district) → notification kind
     }
 
 
@@ -101,7 +100,7 @@ def build_digest(
     detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
     mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in detailed])
     sections = [
-        _section(db, rc, rule, code, doc_id, mine.get((rule, doc_id), {}))
+        _section(db, notes, rule, code, doc_id, mine.get((rule, doc_id), {}))
         for (code, rule, doc_id), _n in detailed
     ]
     rest = [

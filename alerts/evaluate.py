@@ -329,11 +329,14 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     units_sig = cells.signature(f"{u.ukey}|{u.name_key}|{u.district_key}" for u in units)
     eras: dict[tuple, int] = {}
     rd_rows = []
+    areas: dict[str | None, tuple[str, str]] = {}  # a few issuers for thousands of documents
     for r, d, issued in rule_docs:
         valid = tuple(i for i, vc in enumerate(vclasses) if _valid(vc, issued))
         era = eras.setdefault(valid, len(eras))
         due = issued + dt.timedelta(days=r.deadline_days)
-        area_p, area_d = _issuer_area(d.issuer_unit, gazetteer)
+        if d.issuer_unit not in areas:
+            areas[d.issuer_unit] = _issuer_area(d.issuer_unit, gazetteer)
+        area_p, area_d = areas[d.issuer_unit]
         rd_rows.append(
             (
                 r.name,

@@ -39,6 +39,7 @@ _PARTY = re.compile(r"^(\d+[A-Z]?)-([A-ZĐ]+)(?:/(.+))?$")
 _GOV = re.compile(r"^(\d+)/([A-ZĐ]+)-(.+)$")
 
 
+@lru_cache(maxsize=65536)  # pure; an evaluation asks for each document's parts once per rule
 def parse_code(code: str) -> tuple[str, str, str | None]:
     """``24-CT/TU`` → ``("24", "CT", "TU")``; ``215/KH-UBND`` → ``("215", "KH", "UBND")``;
     a partial ``24-CT`` → ``("24", "CT", None)``; anything else → ``(code, "", None)``."""

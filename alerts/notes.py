@@ -29,7 +29,9 @@ CREATE INDEX temp._notes_gid ON _notes(gid);
 DROP TABLE IF EXISTS temp._rc_units;
 DROP TABLE IF EXISTS temp._rc_groups;
 CREATE TEMP TABLE _rc_units (uid INTEGER PRIMARY KEY);
-CREATE TEMP TABLE _rc_groups (gid INTEGER PRIMARY KEY)
+CREATE TEMP TABLE _rc_groups (gid INTEGER PRIMARY KEY);
+DROP TABLE IF EXISTS temp._rc_scope;
+CREATE TEMP TABLE _rc_scope (uid INTEGER PRIMARY KEY)
 """
 
 _MINE = "FROM _notes n JOIN _rc_units ru ON ru.uid = n.uid JOIN _rc_groups rg ON rg.gid = n.gid"
@@ -49,26 +51,38 @@ class RecipientNotes:
         db.execute("DELETE FROM _rc_units")
         db.execute("DELETE FROM _rc_groups")
         unit_scope = dataclasses.replace(rc.scope, issuer_unit=None)
-        units = db.execute(
-            "SELECT DISTINCT au.uid, au.unit, au.unit_type, au.district, au.province FROM alert_units au "
-            "WHERE au.uid IN (SELECT uid FROM _notes)"
-        ).fetchall()
-        keep = [
-            (uid,)
-            for uid, unit, unit_type, district, province in units
-            if wants(
-                Recipient(email=rc.email, scope=unit_scope, rules=None),
-                {
-                    "rule": "",
-                    "unit": unit,
-                    "unit_type": unit_type,
-                    "district": district,
-                    "province": province,
-                },
+        # the units of the recipient's scope (all of alert_units: digests count a section's units too); a
+        # city-wide scope keeps every unit and is not tested unit by unit
+        self.scoped = not rc.scope.all
+        db.execute("DELETE FROM _rc_scope")
+        if self.scoped:
+            wants_unit = Recipient(email=rc.email, scope=unit_scope, rules=None)
+            db.conn.executemany(
+                "INSERT INTO _rc_scope VALUES (?)",
+                [
+                    (uid,)
+                    for uid, unit, unit_type, district, province in db.execute(
+                        "SELECT uid, unit, unit_type, district, province FROM alert_units"
+                    )
+                    if wants(
+                        wants_unit,
+                        {
+                            "rule": "",
+                            "unit": unit,
+                            "unit_type": unit_type,
+                            "district": district,
+                            "province": province,
+                        },
+                    )
+                ],
             )
-        ]
-        db.conn.executemany("INSERT INTO _rc_units VALUES (?)", keep)
-        every_unit = len(keep) == len(units)
+        units = db.execute("SELECT COUNT(DISTINCT uid) FROM _notes").fetchone()[0]
+        db.execute(
+            "INSERT INTO _rc_units SELECT DISTINCT uid FROM _notes"
+            + (" WHERE uid IN (SELECT uid FROM _rc_scope)" if self.scoped else "")
+        )
+        keep = db.execute("SELECT COUNT(*) FROM _rc_units").fetchone()[0]
+        every_unit = keep == units
         groups = db.execute(
             "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _notes)"
         ).fetchall()
