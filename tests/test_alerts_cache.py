@@ -53,3 +53,44 @@ def test_cache_follows_adds_edits_and_deletes(tmp_path):
     )
     got = dict((r[3], r[2]) for r in _check_against_full(w, rules, "2023-09-01"))
     assert got[e3] == "2023-08-29"
+
+
+def test_one_pass_over_every_event_equals_the_per_document_recomputation(tmp_path, monkeypatch):
+    """Many documents to recompute (a first run) take one ordered pass over every event, grouped by the unit's
+    integer id; the cache must be the same rows as document by document, and as grouping by the unit key."""
+    import random
+
+    from alerts import evaluate as ev
+    from tests.test_alerts_fixtures import MELINH_COMMUNES
+
+    w = World(tmp_path / "bw.db")
+    w.source("melinh", {"district": "Mê Linh"})
+    rnd = random.Random(7)
+    codes = [f"{n}-CT/TU" for n in range(1, 13)]
+    for i, code in enumerate(codes):
+        w.document(code, f"2023-08-{1 + i:02d}")
+    for _ in range(150):
+        unit = rnd.choice(MELINH_COMMUNES)
+        cited = rnd.sample(codes, rnd.choice([1, 2])) + (["3-CT"] if rnd.random() < 0.1 else [])
+        day = f"2023-{rnd.choice(['07', '08', '09'])}-{rnd.randrange(1, 29):02d}"
+        if rnd.random() < 0.1:  # undated: its article's publish date counts
+            w.event(unit, cited, None, published=day)
+        else:
+            w.event(unit, cited, day)
+    w.event("huyện Mê Linh", ["5-CT/TU"], "2023-08-20", unit_type="huyen", district=None)
+    rules = rules_from()
+
+    def cache(bulk_from: int, uid_query: bool = True) -> list[tuple]:
+        monkeypatch.setattr(ev, "_BULK_DOCUMENTS", bulk_from)
+        if not uid_query:
+            monkeypatch.setattr(ev, "_BRIEF_BULK_UID", ev._BRIEF_BULK)
+        w.db.execute("DELETE FROM alert_brief_docs")
+        w.db.execute("DELETE FROM alert_briefs")
+        s = evaluate(w.db, rules, "2023-10-01")
+        assert s["documents_recomputed"] == len(codes)
+        return _briefs(w)
+
+    per_document = cache(10**9)
+    assert len(per_document) > 50  # most (document, commune) pairs briefed
+    assert cache(1) == per_document
+    assert cache(1, uid_query=False) == per_document
