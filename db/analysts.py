@@ -300,8 +300,9 @@ def n002_document_ids(db: sqlite_utils.Database) -> None:
 # document at each query (the busiest directive of a million events took 200-320 ms; the summary answers in ~1 ms).
 #
 # - ``coverage_summary``: one row per group of the old view (document_id, unit, unit_type, district, province) with
-#   its counts and its first (event, article) pair; the view joins documents, events and articles at read time for
-#   the code, issuer, date, URL, title... so edits of those columns need no maintenance.
+#   its counts and its first (event, article) pair, and since n004 that briefing's date, URL, title, source and
+#   publish date (kept by the triggers, see n004 below); the view joins documents at read time for the code and
+#   issuer, so edits of those need no maintenance.
 # - ``coverage_events``: which events count for each group (the distinct (document, event) pairs of the old join,
 #   province rule included), so that a group is recomputed from its own events (tens) and never from the document's
 #   (tens of thousands).
@@ -391,13 +392,46 @@ def _key(e: str, a: str) -> str:
     )
 
 
-# recompute the dirty groups from their events (the old view's aggregation over one group), drop the empty ones
-_FLUSH = f"""
-        UPDATE coverage_summary SET (events, articles, first_event_id, first_article_id) = (
-            SELECT events, articles, first_event_id, first_article_id FROM (
+# the first briefing's own fields (the old view's columns), stored in coverage_summary since n004
+_FIRST_COLUMNS = (
+    "first_date",
+    "first_date_estimated",
+    "first_url",
+    "first_title",
+    "first_source",
+    "first_published",
+)
+
+
+def _first_values(e: str, a: str) -> list[str]:
+    """The first briefing's fields of event alias ``e`` and article alias ``a`` (a may be NULL), as the old view
+    computed them."""
+    return [
+        f"coalesce({e}.date, substr({a}.published, 1, 10))",
+        f"{e}.date IS NULL",
+        f"{a}.url",
+        f"{a}.title",
+        f"{a}.source",
+        f"{a}.published",
+    ]
+
+
+def _flush(first_fields: bool) -> str:
+    """Recompute the dirty groups from their events (the old view's aggregation over one group), drop the empty
+    ones. ``first_fields``: also store the first briefing's fields (n004; n003 ran without them)."""
+    cols = sel = vals = ""
+    if first_fields:
+        cols = sel = "".join(f", {c}" for c in _FIRST_COLUMNS)
+        vals = "".join(
+            f",\n                       {v} AS {c}"
+            for v, c in zip(_first_values("e", "a"), _FIRST_COLUMNS, strict=True)
+        )
+    return f"""
+        UPDATE coverage_summary SET (events, articles, first_event_id, first_article_id{cols}) = (
+            SELECT events, articles, first_event_id, first_article_id{sel} FROM (
                 SELECT COUNT(DISTINCT e.id) AS events, COUNT(DISTINCT a.id) AS articles,
                        MIN({_key("e", "a")}),
-                       e.id AS first_event_id, a.id AS first_article_id
+                       e.id AS first_event_id, a.id AS first_article_id{vals}
                 FROM coverage_events f
                 JOIN events e ON e.id = f.event_id
                 LEFT JOIN event_evidence ev ON ev.event_id = e.id
@@ -409,6 +443,9 @@ _FLUSH = f"""
         DELETE FROM coverage_summary WHERE events = 0 AND id IN (SELECT group_id FROM coverage_dirty);
         DELETE FROM coverage_dirty;
 """
+
+
+_FLUSH = _flush(first_fields=True)
 
 
 # Inserts, the crawl's only writes, are merged without recomputing the group: a new (group, event) pair or a new
@@ -486,7 +523,8 @@ _CHANGED_EVENT = " OR ".join(
     f"old.{c} IS NOT new.{c}" for c in ("id", "unit", "unit_type", "district", "province", "date")
 )
 
-_COVERAGE_TRIGGERS = {
+# the triggers as n003 made them (n004 below adds the first briefing's fields)
+_COVERAGE_TRIGGERS_N003 = {
     # event_documents: which events brief which documents
     "coverage_ed_ai": ("AFTER INSERT ON event_documents", _MENTION_ADDED),
     "coverage_ed_ad": ("AFTER DELETE ON event_documents", _refresh_event("old.event_id")),
@@ -571,7 +609,7 @@ _COVERAGE_TABLES = [
     """,
 ]
 
-_COVERAGE_VIEW = """
+_COVERAGE_VIEW_N003 = """
     CREATE VIEW coverage AS
     SELECT d.code AS document, d.issuer_unit, d.id AS document_id, s.unit, s.unit_type, s.district, s.province,
            coalesce(e.date, substr(a.published, 1, 10)) AS first_date,
@@ -585,25 +623,123 @@ _COVERAGE_VIEW = """
 """
 
 
-def _coverage_triggers() -> list[str]:
+def _coverage_triggers(
+    triggers: dict[str, tuple[str, str]] | None = None, flush: str | None = None
+) -> list[str]:
+    """CREATE TRIGGER statements (the current ones unless n003's are passed)."""
+    triggers, flush = triggers or _COVERAGE_TRIGGERS, flush or _FLUSH
     return [
         # a body that marks no row dirty (the merge of a new mention) needs no flush
-        f"CREATE TRIGGER {name} {when} BEGIN {body} {_FLUSH if 'coverage_dirty' in body else ''} END"
-        for name, (when, body) in _COVERAGE_TRIGGERS.items()
+        f"CREATE TRIGGER {name} {when} BEGIN {body} {flush if 'coverage_dirty' in body else ''} END"
+        for name, (when, body) in triggers.items()
     ]
 
 
 # every document at once: the migration's backfill and rebuild_coverage. They start from empty tables, so every
 # group is new and dirty (no third pass over the pairs to list them)
-_BACKFILL = _derive("1", every_group_dirty=True) + _FLUSH
+def _backfill(flush: str) -> str:
+    return _derive("1", every_group_dirty=True) + flush
 
 
 @migrations()
 def n003_coverage_summary(db: sqlite_utils.Database) -> None:
     """Issue #13: ``coverage`` reads ``coverage_summary``, kept exact by triggers; filled here from the core tables."""
+    flush = _flush(first_fields=False)
     for stmt in _COVERAGE_TABLES:
         db.execute(stmt)
-    run_script(db, _BACKFILL)
+    run_script(db, _backfill(flush))
+    for stmt in [
+        *_coverage_triggers(_COVERAGE_TRIGGERS_N003, flush),
+        "DROP VIEW IF EXISTS coverage",
+        _COVERAGE_VIEW_N003,
+    ]:
+        db.execute(stmt)
+
+
+# Issue #13, n004: the busiest directive of the nationwide simulation (3M events, 13,356 units) took 148 ms through
+# the n003 view: each row looked up its first event and article (two random reads in a 1.7 GB file, 13,356 times).
+# The first briefing's fields (date, URL, title, source, publish date) are now stored in the summary row, so the
+# view reads coverage_summary and documents only. They are set wherever the first (event, article) is: _FLUSH
+# computes them with the aggregation, the two merges (a new mention, a new evidence row) copy them when the new
+# event became first, and an edit of the URL, title or source of an article that is some row's first evidence
+# copies them to those rows. An event's date and an article's publish date recompute the rows (n003's triggers).
+
+
+def _sync_first(where: str) -> str:
+    """SQL copying the first briefing's fields from its event and article into the rows matching ``where``."""
+    cols = ", ".join(_FIRST_COLUMNS)
+    return f"""
+        UPDATE coverage_summary SET ({cols}) = (
+            SELECT {", ".join(_first_values("e", "a"))}
+            FROM events e LEFT JOIN articles a ON a.id = coverage_summary.first_article_id
+            WHERE e.id = coverage_summary.first_event_id)
+        WHERE {where};
+"""
+
+
+# the rows of event new.event_id whose first briefing it is (after a merge that may have made it first)
+_SYNC_NEW_EVENT = _sync_first(
+    "first_event_id = new.event_id AND id IN (SELECT group_id FROM coverage_events WHERE event_id = new.event_id)"
+)
+
+_COVERAGE_TRIGGERS = {
+    **_COVERAGE_TRIGGERS_N003,
+    "coverage_ed_ai": (_COVERAGE_TRIGGERS_N003["coverage_ed_ai"][0], _MENTION_ADDED + _SYNC_NEW_EVENT),
+    "coverage_evi_ai": (_COVERAGE_TRIGGERS_N003["coverage_evi_ai"][0], _EVIDENCE_ADDED + _SYNC_NEW_EVENT),
+    # the URL, title and source of the first evidence (its publish date and id recompute: coverage_art_au)
+    "coverage_art_first_au": (
+        "AFTER UPDATE OF url, title, source ON articles"
+        " WHEN old.url IS NOT new.url OR old.title IS NOT new.title OR old.source IS NOT new.source",
+        """
+        UPDATE coverage_summary SET first_url = new.url, first_title = new.title, first_source = new.source
+        WHERE first_article_id = new.id AND id IN (
+            SELECT f.group_id FROM event_evidence ev JOIN coverage_events f ON f.event_id = ev.event_id
+            WHERE ev.article_id = new.id);
+""",
+    ),
+}
+
+# types of the stored fields (described in db/docs.py: ALTER TABLE keeps no comment)
+_FIRST_COLUMN_TYPES = {
+    "first_date": "TEXT",
+    "first_date_estimated": "INTEGER",
+    "first_url": "TEXT",
+    "first_title": "TEXT",
+    "first_source": "TEXT",
+    "first_published": "TEXT",
+}
+
+_COVERAGE_VIEW = """
+    CREATE VIEW coverage AS
+    SELECT d.code AS document, d.issuer_unit, d.id AS document_id, s.unit, s.unit_type, s.district, s.province,
+           s.first_date, s.first_date_estimated, s.first_url, s.first_title, s.first_source, s.first_published,
+           s.first_event_id, s.first_article_id, s.events, s.articles
+    FROM coverage_summary s
+    JOIN documents d ON d.id = s.document_id
+"""
+
+# the group key first (the triggers' lookups), then every other column the view reads (one line: db.docs lists it)
+_COVERAGE_VIEW_INDEX = (
+    "CREATE INDEX idx_coverage_summary_view ON coverage_summary(document_id, unit, unit_type, district, province, "
+    f"{', '.join(_FIRST_COLUMNS)}, first_event_id, first_article_id, events, articles)"
+)
+
+_BACKFILL = _backfill(_FLUSH)
+
+
+@migrations()
+def n004_coverage_first_briefing(db: sqlite_utils.Database) -> None:
+    """Issue #13: the first briefing's fields stored in ``coverage_summary`` (the view no longer reads events and
+    articles); filled here from each row's first (event, article)."""
+    for col in _FIRST_COLUMNS:
+        db.execute(f"ALTER TABLE coverage_summary ADD COLUMN {col} {_FIRST_COLUMN_TYPES[col]}")
+    run_script(db, _sync_first("1"))
+    # the group index grows into a covering one: a document's rows are read from one index range, wherever they
+    # sit in the table (rows of a directive are inserted over the years, between every other document's)
+    db.execute("DROP INDEX IF EXISTS idx_coverage_summary_group")
+    db.execute(_COVERAGE_VIEW_INDEX)
+    for name in _COVERAGE_TRIGGERS_N003:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
     for stmt in [*_coverage_triggers(), "DROP VIEW IF EXISTS coverage", _COVERAGE_VIEW]:
         db.execute(stmt)
 

@@ -63,9 +63,10 @@ TABLE_DOCS: dict[str, str] = {
     "coverage": "One row per (document, unit) that briefed it: the first briefing (date and evidence article) "
     "and how many events and articles. Filter on document and issuer_unit (or document_id); partial codes "
     "and unresolved mentions are included, from units of the issuer's province only.",
-    "coverage_summary": "What coverage reads (issue #13): one row per (document, unit) with its counts and first "
-    "(event, article), kept exact by triggers on events, event_documents, event_evidence, articles, documents and "
-    "document_matches. Prefer the coverage view, which adds the code, dates and evidence.",
+    "coverage_summary": "What coverage reads (issue #13): one row per (document, unit) with its counts, first "
+    "(event, article) and that briefing's date and evidence (URL, title, source, publish date), kept exact by "
+    "triggers on events, event_documents, event_evidence, articles, documents and document_matches. Prefer the "
+    "coverage view, which adds the document's code and issuer.",
     "coverage_events": "Which events count for each coverage_summary row (the document's matches and province rule "
     "applied), so that a row is recomputed from its own events when one changes.",
     "coverage_added": "Scratch list of the coverage triggers: the coverage_summary rows that just got an event "
@@ -97,6 +98,15 @@ COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("events_flat", "document_id"): "documents.id",
     ("coverage", "issuer_unit"): "issuer unit of the document (thành phố Hà Nội; NULL: unresolved)",
     ("coverage", "document_id"): "documents.id",
+    (
+        "coverage_summary",
+        "first_date",
+    ): "date of the first briefing (its article's publish date when the event has none)",
+    ("coverage_summary", "first_date_estimated"): "1: first_date is the article's publish date",
+    ("coverage_summary", "first_url"): "URL of the first briefing's evidence article (articles.url)",
+    ("coverage_summary", "first_title"): "its title",
+    ("coverage_summary", "first_source"): "its source",
+    ("coverage_summary", "first_published"): "its publish date",
     ("documents_overview", "unresolved"): "1 when the issuer unit could not be told",
     ("overdue_units", "issuer_unit"): "issuer unit of the document",
     ("overdue_units", "document_id"): "documents.id",

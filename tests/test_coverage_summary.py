@@ -130,6 +130,9 @@ def edit(conn, rnd: random.Random) -> str:
             "article_undate",
             "article_delete",
             "article_retitle",
+            "first_article_edit",
+            "first_article_edit",
+            "first_event_redate",
             "mention_delete",
             "mention_add",
             "mention_move",
@@ -184,6 +187,25 @@ def edit(conn, rnd: random.Random) -> str:
             "UPDATE articles SET title = 'đổi', url = url || '?v=2', source = 'khác' WHERE id = ?",
             [article()],
         )
+    elif op == "first_article_edit":
+        # an article that is some unit's first evidence (n004 stores its fields in the summary): one or more of its
+        # URL, title, source and publish date
+        a = pick("SELECT first_article_id FROM coverage_summary WHERE first_article_id IS NOT NULL")
+        changes = {
+            "url": f"https://s.example/moved/{a}/{rnd.randrange(10**9)}",
+            "title": rnd.choice(["tiêu đề mới", None]),
+            "source": rnd.choice(["src0", "nguồn khác"]),
+            "published": _date(rnd),
+        }
+        cols = rnd.sample(sorted(changes), rnd.randrange(1, 5))
+        conn.execute(
+            f"UPDATE articles SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+            [*(changes[c] for c in cols), a],
+        )
+    elif op == "first_event_redate":
+        # the event of some unit's first briefing gets another date, or loses it
+        ev = pick("SELECT first_event_id FROM coverage_summary")
+        conn.execute("UPDATE events SET date = ? WHERE id = ?", [_date(rnd), ev])
     elif op == "mention_delete":
         conn.execute(
             "DELETE FROM event_documents WHERE rowid = ?", [pick("SELECT rowid FROM event_documents")]
@@ -238,6 +260,7 @@ def test_random_writes_and_edits_keep_the_summary_equal_to_the_live_aggregation(
         done.add(edit(conn, rnd))
         assert_exact(conn)
     assert len(done) >= 15  # most kinds of edit ran
+    assert {"first_article_edit", "first_event_redate", "article_retitle"} <= done
 
 
 def test_edits_inside_one_transaction_and_rolled_back(tmp_path):
@@ -355,6 +378,92 @@ def test_database_of_the_previous_schema_gets_the_summary_filled(tmp_path):
     conn.execute("UPDATE events SET date = NULL WHERE id = (SELECT MIN(id) FROM events)")
     conn.execute("DELETE FROM event_evidence WHERE rowid = (SELECT MAX(rowid) FROM event_evidence)")
     assert_exact(conn)
+
+
+def test_edits_of_the_first_evidence_article_and_event_show_in_the_view(tmp_path):
+    """n004 stores the first briefing's date, URL, title, source and publish date in the summary row: edits of the
+    article (and of the event's date) reach the rows whose first briefing they are, and only those."""
+    db = open_db(tmp_path / "cov.db")
+    conn = db.conn
+    conn.execute(
+        "INSERT INTO documents (id, code, issuer_key) VALUES (1, '24-CT/TU', ''), (2, '25-CT/TU', '')"
+    )
+    for a, pub in ((1, "2024-03-05"), (2, "2024-03-09")):
+        conn.execute(
+            "INSERT INTO articles (id, url, source, title, published, text, fetched_at) VALUES (?, ?, 's', ?, ?, 't', 'x')",
+            [a, f"https://s.example/{a}", f"bài {a}", pub],
+        )
+    conn.execute(
+        "INSERT INTO events (id, event_key, unit, unit_type, kind, date, created_at) VALUES "
+        "(1, 'a', 'xã Đại Thịnh', 'xa', 'quan_triet', NULL, 'x'), (2, 'b', 'xã Đại Thịnh', 'xa', 'quan_triet', '2024-03-07', 'x')"
+    )
+    conn.execute("INSERT INTO event_evidence VALUES (1, 1), (2, 2)")
+    conn.execute(
+        "INSERT INTO event_documents (event_id, document_id, code) VALUES (1, 1, 'x'), (2, 1, 'x'), (2, 2, 'x')"
+    )
+    first = (
+        "SELECT document_id, first_date, first_date_estimated, first_url, first_title, first_source, first_published"
+        " FROM coverage ORDER BY document_id"
+    )
+    assert conn.execute(first).fetchall() == [
+        (1, "2024-03-05", 1, "https://s.example/1", "bài 1", "s", "2024-03-05"),
+        (2, "2024-03-07", 0, "https://s.example/2", "bài 2", "s", "2024-03-09"),
+    ]
+    conn.execute(
+        "UPDATE articles SET url = 'https://s.example/1b', title = 'bài 1b', source = 's2' WHERE id = 1"
+    )
+    conn.execute("UPDATE articles SET title = NULL WHERE id = 2")
+    assert conn.execute(first).fetchall() == [
+        (1, "2024-03-05", 1, "https://s.example/1b", "bài 1b", "s2", "2024-03-05"),
+        (2, "2024-03-07", 0, "https://s.example/2", None, "s", "2024-03-09"),
+    ]
+    conn.execute("UPDATE events SET date = '2024-03-01' WHERE id = 2")  # event 2 becomes first for document 1
+    conn.execute("UPDATE articles SET published = '2024-02-01' WHERE id = 2")
+    assert conn.execute(first).fetchall() == [
+        (1, "2024-03-01", 0, "https://s.example/2", None, "s", "2024-02-01"),
+        (2, "2024-03-01", 0, "https://s.example/2", None, "s", "2024-02-01"),
+    ]
+    assert_exact(conn)
+
+
+def test_database_before_n004_gets_the_first_briefing_fields_filled(tmp_path):
+    """A database at n003 (the summary without the first briefing's fields, its triggers and view) migrates: every
+    row is kept and gets its fields, and the new triggers keep them."""
+    from db.analysts import migrations as analysts_set
+    from db.schema import migration_sets
+
+    db = open_db(tmp_path / "n003.db", migrate=False)
+    for m in migration_sets():
+        if m is analysts_set:
+            m.apply(db, stop_before="n004_coverage_first_briefing")
+        else:
+            m.apply(db)
+    conn = db.conn
+    assert "first_url" not in {r[1] for r in conn.execute("PRAGMA table_info(coverage_summary)")}
+    rnd = random.Random(21)
+    populate(conn, rnd)
+    before = conn.execute(
+        "SELECT id, document_id, unit, first_event_id, first_article_id FROM coverage_summary"
+    ).fetchall()
+    assert len(before) > 10
+    want = live(conn)
+    assert summary(conn) == want  # the n003 view, reading events and articles
+    db = open_db(tmp_path / "n003.db")
+    conn = db.conn
+    assert "n004_coverage_first_briefing" in {
+        r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")
+    }
+    assert (
+        conn.execute(
+            "SELECT id, document_id, unit, first_event_id, first_article_id FROM coverage_summary"
+        ).fetchall()
+        == before
+    )
+    assert summary(conn) == want
+    assert_exact(conn)
+    for _ in range(40):
+        edit(conn, rnd)
+        assert_exact(conn)
 
 
 def test_first_evidence_of_an_undated_event_that_was_first_recomputes_its_unit(tmp_path):
@@ -476,7 +585,7 @@ def test_backfill_and_document_triggers_look_groups_up_last_on_a_database_of_unr
             loops = [r[3] for r in plan if r[1] == 0 and r[3].startswith(("SCAN", "SEARCH"))]
             assert not [p for p in loops if "idx_events_place" in p or p.startswith("SCAN e")], (name, loops)
             assert loops[-1].startswith(
-                "SEARCH s USING COVERING INDEX idx_coverage_summary_group (document_id=? AND unit=?"
+                "SEARCH s USING COVERING INDEX idx_coverage_summary_view (document_id=? AND unit=?"
             ), (name, loops)
             checked.add(name)
     assert {"backfill", "coverage_dm_ai", "coverage_dm_ad", "coverage_doc_au", "coverage_ev_ad"} <= checked
