@@ -26,6 +26,10 @@ SELECT n.gid, n.uid, g.rule, g.document_id, g.document, g.issuer_unit, au.unit_i
 FROM _new n JOIN alert_groups g ON g.gid = n.gid JOIN alert_units au ON au.uid = n.uid
 WHERE n.kind IS NOT NULL;
 CREATE INDEX temp._notes_gid ON _notes(gid);
+DROP TABLE IF EXISTS temp._note_counts;
+CREATE TEMP TABLE _note_counts AS SELECT gid, kind, COUNT(*) AS n FROM _notes GROUP BY gid, kind;
+DROP TABLE IF EXISTS temp._note_units;
+CREATE TEMP TABLE _note_units AS SELECT DISTINCT uid FROM _notes;
 DROP TABLE IF EXISTS temp._rc_units;
 DROP TABLE IF EXISTS temp._rc_groups;
 CREATE TEMP TABLE _rc_units (uid INTEGER PRIMARY KEY);
@@ -39,7 +43,7 @@ _ALL = "FROM _notes n"  # a recipient who hears every note (a city-wide scope): 
 
 
 def kinds(db: sqlite_utils.Database) -> dict[str, int]:
-    return dict(db.execute("SELECT kind, COUNT(*) FROM _notes GROUP BY kind ORDER BY kind").fetchall())
+    return dict(db.execute("SELECT kind, SUM(n) FROM _note_counts GROUP BY kind ORDER BY kind").fetchall())
 
 
 class RecipientNotes:
@@ -76,15 +80,15 @@ class RecipientNotes:
                     )
                 ],
             )
-        units = db.execute("SELECT COUNT(DISTINCT uid) FROM _notes").fetchone()[0]
+        units = db.execute("SELECT COUNT(*) FROM _note_units").fetchone()[0]
         db.execute(
-            "INSERT INTO _rc_units SELECT DISTINCT uid FROM _notes"
+            "INSERT INTO _rc_units SELECT uid FROM _note_units"
             + (" WHERE uid IN (SELECT uid FROM _rc_scope)" if self.scoped else "")
         )
         keep = db.execute("SELECT COUNT(*) FROM _rc_units").fetchone()[0]
         every_unit = keep == units
         groups = db.execute(
-            "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _notes)"
+            "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _note_counts)"
         ).fetchall()
         group_scope = dataclasses.replace(
             rc.scope, unit=None, district=None, units=(), province=None, unit_types=()
@@ -105,9 +109,14 @@ class RecipientNotes:
         if self._counts is not None:
             return self._counts
         out: dict[tuple, dict[str, int]] = defaultdict(dict)
-        for rule, doc, code, issuer, kind, n in self.db.execute(
-            f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {self._from} GROUP BY n.gid, n.kind"
-        ):
+        sql = (
+            "SELECT g.rule, g.document_id, g.document, g.issuer_unit, c.kind, c.n FROM _note_counts c "
+            "JOIN alert_groups g ON g.gid = c.gid"
+            if self._from == _ALL  # every note: the counts made once for all recipients
+            else f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {self._from} "
+            "GROUP BY n.gid, n.kind"
+        )
+        for rule, doc, code, issuer, kind, n in self.db.execute(sql):
             out[(rule, doc, code, issuer)][kind] = n
         self._counts = dict(out)
         return self._counts
