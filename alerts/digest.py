@@ -56,6 +56,7 @@ def _section(
     db: sqlite_utils.Database, notes: RecipientNotes, rule: str, code: str, doc_id: int, kinds: dict
 ) -> dict:
     """One document's rows in the recipient's scope (the group is in it: the digest has its notes)."""
+    notes.scope()
     cur = db.conn.execute(
         "SELECT g.rule, u.unit, u.unit_type, u.district, c.state, COALESCE(c.due_date, g.due_date) AS due_date, "
         "c.briefed_on, c.event_id, g.issued, u.province, g.issuer_unit "

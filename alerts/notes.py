@@ -54,31 +54,19 @@ class RecipientNotes:
         self._counts: dict | None = None
         db.execute("DELETE FROM _rc_units")
         db.execute("DELETE FROM _rc_groups")
-        unit_scope = dataclasses.replace(rc.scope, issuer_unit=None)
-        # the units of the recipient's scope (all of alert_units: digests count a section's units too); a
-        # city-wide scope keeps every unit and is not tested unit by unit
+        # a recipient's scope is decided once per unit (the same test as ``recipient_wants``) and applied in SQL;
+        # a city-wide scope keeps every unit and is not tested. The notes' units are decided here, the other
+        # units only when a digest lists a section's rows (``scope``)
         self.scoped = not rc.scope.all
+        self._scope_done = False
+        self._wants_unit = Recipient(
+            email=rc.email, scope=dataclasses.replace(rc.scope, issuer_unit=None), rules=None
+        )
+        self._wants = wants
         db.execute("DELETE FROM _rc_scope")
         if self.scoped:
-            wants_unit = Recipient(email=rc.email, scope=unit_scope, rules=None)
-            db.conn.executemany(
-                "INSERT INTO _rc_scope VALUES (?)",
-                [
-                    (uid,)
-                    for uid, unit, unit_type, district, province in db.execute(
-                        "SELECT uid, unit, unit_type, district, province FROM alert_units"
-                    )
-                    if wants(
-                        wants_unit,
-                        {
-                            "rule": "",
-                            "unit": unit,
-                            "unit_type": unit_type,
-                            "district": district,
-                            "province": province,
-                        },
-                    )
-                ],
+            self._decide(
+                "SELECT uid, unit, unit_type, district, province FROM alert_units WHERE uid IN (SELECT uid FROM _note_units)"
             )
         units = db.execute("SELECT COUNT(*) FROM _note_units").fetchone()[0]
         db.execute(
@@ -103,6 +91,36 @@ class RecipientNotes:
         ]
         db.conn.executemany("INSERT INTO _rc_groups VALUES (?)", keep)
         self._from = _ALL if every_unit and len(keep) == len(groups) else _MINE
+
+    def _decide(self, sql: str) -> None:
+        """Add to ``_rc_scope`` the units that ``sql`` lists (uid, unit, unit_type, district, province) and the
+        recipient's scope keeps."""
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO _rc_scope VALUES (?)",
+            [
+                (uid,)
+                for uid, unit, unit_type, district, province in self.db.execute(sql)
+                if self._wants(
+                    self._wants_unit,
+                    {
+                        "rule": "",
+                        "unit": unit,
+                        "unit_type": unit_type,
+                        "district": district,
+                        "province": province,
+                    },
+                )
+            ],
+        )
+
+    def scope(self) -> None:
+        """Make ``_rc_scope`` hold every unit of the recipient's scope (for the rows of a digest's sections)."""
+        if self.scoped and not self._scope_done:
+            self._decide(
+                "SELECT uid, unit, unit_type, district, province FROM alert_units "
+                "WHERE uid NOT IN (SELECT uid FROM _note_units)"
+            )
+            self._scope_done = True
 
     def counts(self) -> dict[tuple[str, int, str, str | None], dict[str, int]]:
         """(rule, document_id, code, issuer_unit) → {kind: n}."""
