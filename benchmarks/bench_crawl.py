@@ -10,7 +10,10 @@ Prints, for the same URLs in the same run:
   * the peak RSS of the largest process, and the peak RSS and PSS summed over the whole process tree (crawl,
     extraction worker; PSS counts shared libraries once), goal: whole tree < 300 MB for 10,000 pages; growth
     per 1,000 pages is the difference of two runs (--pages 2000 and 10000) over 8,
-  * the requests of a second, unchanged crawl (goal: robots.txt + the first listing page only).
+  * the requests of a second, unchanged crawl (goal: robots.txt + the first listing page only),
+  * pages/s of what a user would write without briefwatch: the same crawl, each article through trafilatura
+    (text) and htmldate (date) into one SQLite row committed at once, in the crawl process; briefwatch's
+    pages/s over that spider's (goal >= 1.5).
 Politeness (AutoThrottle, delays) is off for all; the bare spider gets the same concurrency.
 """
 
@@ -56,6 +59,53 @@ BARE_SPIDER = textwrap.dedent(
 
         def parse_article(self, response):
             return None
+    """
+)
+
+# what a user would write without briefwatch (#13's comparison): the same crawl, each article through
+# trafilatura (text) and htmldate (date), one SQLite row per article committed at once, all in the crawl process
+NAIVE_SPIDER = textwrap.dedent(
+    """
+    import sqlite3
+
+    import htmldate
+    import scrapy
+    import trafilatura
+
+    class Naive(scrapy.Spider):
+        name = "naive"
+
+        def __init__(self, start=None, db=None, **kw):
+            super().__init__(**kw)
+            self.start_url = start
+            self.con = sqlite3.connect(db)
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS articles (url TEXT PRIMARY KEY, title TEXT, published TEXT, text TEXT)"
+            )
+
+        async def start(self):
+            yield scrapy.Request(self.start_url, callback=self.parse_listing)
+
+        def parse_listing(self, response):
+            for href in response.css("h3 a::attr(href)").getall():
+                yield response.follow(href, callback=self.parse_article)
+            nxt = response.css("a.next::attr(href)").get()
+            if nxt:
+                yield response.follow(nxt, callback=self.parse_listing)
+
+        def parse_article(self, response):
+            text = trafilatura.extract(response.text, url=response.url)
+            published = htmldate.find_date(response.text)
+            title = response.css("h1::text").get()
+            self.con.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)", (response.url, title, published, text)
+            )
+            self.con.commit()
+
+        def closed(self, reason):
+            n = self.con.execute("SELECT COUNT(*), COUNT(text), COUNT(published) FROM articles").fetchone()
+            self.logger.info("NAIVE_STORED %s %s %s", *n)
+            self.con.close()
     """
 )
 
@@ -190,6 +240,7 @@ def main() -> None:
             encoding="utf-8",
         )
         (tmp / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
+        (tmp / "naive.py").write_text(NAIVE_SPIDER, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFWATCH_", "SCRAPY_"))}
         results = {}
 
@@ -208,6 +259,29 @@ def main() -> None:
             env,
             tmp,
         )
+        srv.clear()
+        naive_db = tmp / "naive.db"
+        results["scrapy+trafilatura+htmldate"] = measured(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "runspider",
+                str(tmp / "naive.py"),
+                "-a",
+                f"start={start}",
+                "-a",
+                f"db={naive_db}",
+                *sargs,
+            ],
+            env,
+            tmp,
+        )
+        naive_stored = (
+            sqlite3.connect(naive_db).execute("SELECT COUNT(*), COUNT(text) FROM articles").fetchone()
+        )
+        if naive_stored[0] != n or not naive_stored[1]:
+            raise SystemExit(f"the scrapy+trafilatura+htmldate spider stored {naive_stored} of {n} articles")
         for label, extract in (("briefwatch (no engine)", "0"), ("briefwatch (full pipeline)", "1")):
             dbp = tmp / f"bench-{extract}.db"
             e = {
@@ -254,11 +328,18 @@ def main() -> None:
     print("full pipeline stored: " + ", ".join(f"{v} {k}" for k, v in stored.items()))
     print(f"second unchanged crawl: {len(second)} requests: {', '.join(f'{p} {s}' for _, p, s in second)}")
     ours = results["briefwatch (full pipeline)"]
+    naive = results["scrapy+trafilatura+htmldate"]
+    print(
+        f"briefwatch vs scrapy+trafilatura+htmldate+sqlite3: {(ours[1] / ours[0]) / (naive[1] / naive[0]):.2f}x "
+        f"(goal >= 1.5x; that spider stored {naive_stored[0]} articles, {naive_stored[1]} with a text)"
+    )
     summary = {
         "pages": n,
         "bare_pps": round(bare_rate, 1),
         "ours_pps": round(ours[1] / ours[0], 1),
         "ratio": round(ours[1] / ours[0] / bare_rate, 3),
+        "naive_pps": round(naive[1] / naive[0], 1),
+        "vs_naive": round((ours[1] / ours[0]) / (naive[1] / naive[0]), 3),
         "second_crawl_requests": len(second),
         "peak_rss_mb": round(ours[3]),  # the whole process tree
         "peak_pss_mb": round(ours[4]),
