@@ -69,29 +69,18 @@ NAIVE_SPIDER = textwrap.dedent(
     import sqlite3
 
     import htmldate
-    import scrapy
     import trafilatura
+    from bare import Bare  # the same listing walk (bare.py, written beside this file)
 
-    class Naive(scrapy.Spider):
+    class Naive(Bare):
         name = "naive"
 
         def __init__(self, start=None, db=None, **kw):
-            super().__init__(**kw)
-            self.start_url = start
+            super().__init__(start=start, **kw)
             self.con = sqlite3.connect(db)
             self.con.execute(
                 "CREATE TABLE IF NOT EXISTS articles (url TEXT PRIMARY KEY, title TEXT, published TEXT, text TEXT)"
             )
-
-        async def start(self):
-            yield scrapy.Request(self.start_url, callback=self.parse_listing)
-
-        def parse_listing(self, response):
-            for href in response.css("h3 a::attr(href)").getall():
-                yield response.follow(href, callback=self.parse_article)
-            nxt = response.css("a.next::attr(href)").get()
-            if nxt:
-                yield response.follow(nxt, callback=self.parse_listing)
 
         def parse_article(self, response):
             text = trafilatura.extract(response.text, url=response.url)
@@ -103,8 +92,6 @@ NAIVE_SPIDER = textwrap.dedent(
             self.con.commit()
 
         def closed(self, reason):
-            n = self.con.execute("SELECT COUNT(*), COUNT(text), COUNT(published) FROM articles").fetchone()
-            self.logger.info("NAIVE_STORED %s %s %s", *n)
             self.con.close()
     """
 )
