@@ -56,8 +56,8 @@ def test_cache_follows_adds_edits_and_deletes(tmp_path):
 
 
 def test_one_pass_over_every_event_equals_the_per_document_recomputation(tmp_path, monkeypatch):
-    """Many documents to recompute (a first run) take one ordered pass over every event, grouped by the unit's
-    integer id; the cache must be the same rows as document by document, and as grouping by the unit key."""
+    """Many documents to recompute (a first run) take one ordered pass over every event; the cache must be the
+    same rows as document by document."""
     import random
 
     from alerts import evaluate as ev
@@ -80,10 +80,8 @@ def test_one_pass_over_every_event_equals_the_per_document_recomputation(tmp_pat
     w.event("huyện Mê Linh", ["5-CT/TU"], "2023-08-20", unit_type="huyen", district=None)
     rules = rules_from()
 
-    def cache(bulk_from: int, uid_query: bool = True) -> list[tuple]:
+    def cache(bulk_from: int) -> list[tuple]:
         monkeypatch.setattr(ev, "_BULK_DOCUMENTS", bulk_from)
-        if not uid_query:
-            monkeypatch.setattr(ev, "_BRIEF_BULK_UID", ev._BRIEF_BULK)
         w.db.execute("DELETE FROM alert_brief_docs")
         w.db.execute("DELETE FROM alert_briefs")
         s = evaluate(w.db, rules, "2023-10-01")
@@ -93,4 +91,3 @@ def test_one_pass_over_every_event_equals_the_per_document_recomputation(tmp_pat
     per_document = cache(10**9)
     assert len(per_document) > 50  # most (document, commune) pairs briefed
     assert cache(1) == per_document
-    assert cache(1, uid_query=False) == per_document
