@@ -45,17 +45,20 @@ DROP_TRIGGERS = (
     "DROP TRIGGER IF EXISTS temp._bchg_ad",
 )
 
-_FACTS = """
+# a row's stored fields, as the machine's previous state (``s``: its alert_cells row)
+_PREVIOUS = """s.state AS p, s.briefed_on AS p_b, s.event_id AS p_e, s.first_alerted_at AS p_fa,
+       s.last_notified_at AS p_ln, s.resolved_at AS p_ra, s.silenced_until AS p_su, s.silence_reason AS p_sr,
+       s.due_date AS p_due, s.wake_on AS p_wake, s.updated_at AS p_upd"""
+
+_FACTS = f"""
 SELECT rd.gid, u.pid AS uid, :as_of AS A, rd.due AS D,
        substr(CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.bdate
                    ELSE b.bdate END, 1, 10) AS B,
        CASE WHEN pb.bdate IS NOT NULL AND (b.bdate IS NULL OR pb.bdate < b.bdate) THEN pb.event_id
             ELSE b.event_id END AS EV,
        u.cover AS C, rd.remind AS R,
-       s.state AS p, s.briefed_on AS p_b, s.event_id AS p_e, s.first_alerted_at AS p_fa,
-       s.last_notified_at AS p_ln, s.resolved_at AS p_ra, s.silenced_until AS p_su, s.silence_reason AS p_sr,
-       s.due_date AS p_due, s.wake_on AS p_wake, s.updated_at AS p_upd
-{rows}
+       {_PREVIOUS}
+{{rows}}
 LEFT JOIN alert_briefs b ON b.document = rd.doc AND b.ukey = u.ukey AND b.bdate <= :as_of
 LEFT JOIN _units p0 ON rd.covers = 1 AND p0.uid = u.parent_uid
 LEFT JOIN alert_briefs pb ON pb.document = rd.doc AND pb.ukey = p0.ukey AND pb.bdate <= :as_of
@@ -90,9 +93,7 @@ _NEW_COLUMNS = "gid, uid, A, D, B, EV, p_upd, state, fa, ln, ra, su, sr, kind, w
 _WAKE_FACTS = f"""
 SELECT rd.gid, u.pid AS uid, :as_of AS A, rd.due AS D, s.briefed_on AS B, s.event_id AS EV,
        u.cover AS C, rd.remind AS R,
-       s.state AS p, s.briefed_on AS p_b, s.event_id AS p_e, s.first_alerted_at AS p_fa,
-       s.last_notified_at AS p_ln, s.resolved_at AS p_ra, s.silenced_until AS p_su, s.silence_reason AS p_sr,
-       s.due_date AS p_due, s.wake_on AS p_wake, s.updated_at AS p_upd
+       {_PREVIOUS}
 FROM alert_cells s
 CROSS JOIN _rule_docs rd ON rd.gid = s.gid
 CROSS JOIN _units u ON u.pid = s.uid AND {_AREA}

@@ -30,16 +30,11 @@ DROP TABLE IF EXISTS temp._note_counts;
 CREATE TEMP TABLE _note_counts AS SELECT gid, kind, COUNT(*) AS n FROM _notes GROUP BY gid, kind;
 DROP TABLE IF EXISTS temp._note_units;
 CREATE TEMP TABLE _note_units AS SELECT DISTINCT uid FROM _notes;
-DROP TABLE IF EXISTS temp._rc_units;
 DROP TABLE IF EXISTS temp._rc_groups;
-CREATE TEMP TABLE _rc_units (uid INTEGER PRIMARY KEY);
 CREATE TEMP TABLE _rc_groups (gid INTEGER PRIMARY KEY);
 DROP TABLE IF EXISTS temp._rc_scope;
 CREATE TEMP TABLE _rc_scope (uid INTEGER PRIMARY KEY)
 """
-
-_MINE = "FROM _notes n JOIN _rc_units ru ON ru.uid = n.uid JOIN _rc_groups rg ON rg.gid = n.gid"
-_ALL = "FROM _notes n"  # a recipient who hears every note (a city-wide scope): no join to filter by
 
 
 def kinds(db: sqlite_utils.Database) -> dict[str, int]:
@@ -52,7 +47,6 @@ class RecipientNotes:
     def __init__(self, db: sqlite_utils.Database, rc: Recipient, wants) -> None:
         self.db = db
         self._counts: dict | None = None
-        db.execute("DELETE FROM _rc_units")
         db.execute("DELETE FROM _rc_groups")
         # a recipient's scope is decided once per unit (the same test as ``recipient_wants``) and applied in SQL;
         # a city-wide scope keeps every unit and is not tested. The notes' units are decided here, the other
@@ -68,13 +62,10 @@ class RecipientNotes:
             self._decide(
                 "SELECT uid, unit, unit_type, district, province FROM alert_units WHERE uid IN (SELECT uid FROM _note_units)"
             )
-        units = db.execute("SELECT COUNT(*) FROM _note_units").fetchone()[0]
-        db.execute(
-            "INSERT INTO _rc_units SELECT uid FROM _note_units"
-            + (" WHERE uid IN (SELECT uid FROM _rc_scope)" if self.scoped else "")
+        every_unit = not self.scoped or (
+            db.execute("SELECT COUNT(*) FROM _rc_scope").fetchone()[0]
+            == db.execute("SELECT COUNT(*) FROM _note_units").fetchone()[0]
         )
-        keep = db.execute("SELECT COUNT(*) FROM _rc_units").fetchone()[0]
-        every_unit = keep == units
         groups = db.execute(
             "SELECT gid, rule, issuer_unit FROM alert_groups WHERE gid IN (SELECT gid FROM _note_counts)"
         ).fetchall()
@@ -90,7 +81,12 @@ class RecipientNotes:
             )
         ]
         db.conn.executemany("INSERT INTO _rc_groups VALUES (?)", keep)
-        self._from = _ALL if every_unit and len(keep) == len(groups) else _MINE
+        # the notes the recipient hears: joined to the units and groups kept, when some were not
+        joins = ("" if every_unit else " JOIN _rc_scope ru ON ru.uid = n.uid") + (
+            "" if len(keep) == len(groups) else " JOIN _rc_groups rg ON rg.gid = n.gid"
+        )
+        self._all = not joins  # every note (a city-wide scope): the counts made once for all recipients
+        self._from = "FROM _notes n" + joins
 
     def _decide(self, sql: str) -> None:
         """Add to ``_rc_scope`` the units that ``sql`` lists (uid, unit, unit_type, district, province) and the
@@ -130,7 +126,7 @@ class RecipientNotes:
         sql = (
             "SELECT g.rule, g.document_id, g.document, g.issuer_unit, c.kind, c.n FROM _note_counts c "
             "JOIN alert_groups g ON g.gid = c.gid"
-            if self._from == _ALL  # every note: the counts made once for all recipients
+            if self._all
             else f"SELECT n.rule, n.document_id, n.document, n.issuer_unit, n.kind, COUNT(*) {self._from} "
             "GROUP BY n.gid, n.kind"
         )
