@@ -97,19 +97,31 @@ def build_digest(
         # a document is named with its issuer: two issuers may number the same code
         by_doc[(label(code, issuer), rule, doc_id)] = counts
     docs = {d.id: d for d in load_directives(db)}
-    # the documents with the most news first; beyond MAX_SECTIONS, one summary line each
+    # the documents with the most news first: up to MAX_SECTIONS detailed while the digest stays under its
+    # size budget, then one summary line each while it still does, then "... and N more"
     order = sorted(by_doc.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    detailed = sorted(order[:MAX_SECTIONS], key=lambda kv: kv[0])
-    mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in detailed])
-    sections = [
-        _section(db, notes, rule, code, doc_id, mine.get((rule, doc_id), {}))
-        for (code, rule, doc_id), _n in detailed
-    ]
-    rest = [
-        (code, rule, _note_counts(c, translation(lang)))
-        for (code, rule, _doc_id), c in sorted(order[MAX_SECTIONS:], key=lambda kv: kv[0])
-    ]
-    ev = _evidence(db, {r["event_id"] for s in sections for r in s["rows"] if r["event_id"]})
+    budget = rules.settings.digest_max_kb * 1024 - _FRAME
+    mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in order[:MAX_SECTIONS]])
+    detailed: list[tuple[tuple, list[str], list[str]]] = []
+    used = 0
+    for (code, rule, doc_id), _n in order[:MAX_SECTIONS]:
+        s = _section(db, notes, rule, code, doc_id, mine.get((rule, doc_id), {}))
+        ev = _evidence(db, {r["event_id"] for r in s["rows"] if r["event_id"]})
+        t, h = _render_section(s, docs, ev, as_of, rules)
+        size = max(_size(t), _size(h))
+        if detailed and used + size > budget:
+            break
+        detailed.append(((code, rule, doc_id), t, h))
+        used += size
+    rest: list[tuple[str, str, str]] = []
+    for (code, rule, _doc_id), c in order[len(detailed) :]:
+        line = (code, rule, _note_counts(c, translation(lang)))
+        size = _REST_LINE + len(" ".join(line).encode())
+        if used + size > budget:
+            break
+        rest.append(line)
+        used += size
+    hidden = len(order) - len(detailed) - len(rest)
     codes = ", ".join(sorted({c for c, _r, _d in by_doc}))
     total: dict[str, int] = defaultdict(int)
     for c in by_doc.values():
@@ -123,7 +135,7 @@ def build_digest(
     )
     if len(subject) > 180:
         subject = subject[:177] + "..."
-    text, body = _render(sections, docs, ev, rc, as_of, rules, rest)
+    text, body = _render(sorted(detailed, key=lambda x: x[0]), rc, as_of, rules, sorted(rest), hidden)
     msg = EmailMessage(policy=email.policy.SMTP)  # CRLF line ends inside the encoded parts too (RFC 2046)
     msg["Subject"] = subject
     # base64: 7-bit safe for any relay, lines of 76 (RFC 5321 ≤ 998); for Vietnamese text it is the shorter
@@ -275,8 +287,80 @@ _HEAD = {
 }
 
 
+# what a digest's parts hold besides its sections and summary lines (intro, footer, HTML frame), and what a
+# summary line adds to its words (bullet, tags, escaping): for the size budget, on the safe side
+_FRAME = 2048
+_REST_LINE = 40
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(x.encode()) + 1 for x in lines)
+
+
+def _render_section(
+    s: dict, docs: dict, ev: dict, as_of: dt.date, rules: Rules
+) -> tuple[list[str], list[str]]:
+    """One document's section: its text lines and HTML lines."""
+    e = html.escape
+    lang = rules.settings.language
+    _ = translation(lang).gettext
+    t: list[str] = []
+    h: list[str] = []
+    d = docs.get(s["doc_id"])
+    title = d.title if d and d.title else ""
+    issuer = d.issuer if d and d.issuer else ""
+    due = s["rows"][0]["due_date"] if s["rows"] else ""
+    issued = s["rows"][0]["issued"] if s["rows"] else ""
+    head = f"{s['code']}" + (f": {title}" if title else "")
+    meta = (
+        (_("issued {date} by {issuer}") if issuer else _("issued {date}")).format(
+            date=fmt_date(issued, lang), issuer=issuer
+        )
+        + ", "
+        + _("deadline {date}, rule {rule}").format(date=fmt_date(due, lang), rule=s["rule"])
+    )
+    counts = _counts_line(s["count"], _)
+    t += ["=" * 70, head, meta, counts, ""]
+    h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
+    by_d = _unit_lines(s, as_of, ev, _, lang)
+    for district in sorted(by_d, key=lambda x: (x == _NO_DISTRICT, x)):
+        if list(by_d) != [_NO_DISTRICT]:  # no district headings when there are none (the 2-level era)
+            heading = (
+                _("City / province level, and units without a district")
+                if district == _NO_DISTRICT
+                else _("District {name}").format(name=district)
+            )
+            t += [f"-- {heading}"]
+            h += [f"<h3>{e(heading)}</h3>"]
+        cur = None
+        for cat, line, links in by_d[district]:
+            if cat != cur:
+                t.append(f"  {_(_HEAD[cat])}:")
+                if cur is not None:
+                    h.append("</ul>")
+                h.append(f"<p><i>{e(_(_HEAD[cat]))}</i></p><ul>")
+                cur = cat
+            t.append(f"    - {line}")
+            t += [f"        {url}" for url, _title in links]
+            li = e(line)
+            if links:
+                li += " " + " ".join(
+                    f'<a href="{e(url, quote=True)}">{e(ttl or url)}</a>' for url, ttl in links
+                )
+            h.append(f"<li>{li}</li>")
+        if cur is not None:
+            h.append("</ul>")
+        t.append("")
+    return t, h
+
+
 def _render(
-    sections: list[dict], docs: dict, ev: dict, rc: Recipient, as_of: dt.date, rules: Rules, rest: list[tuple]
+    detailed: list[tuple[tuple, list[str], list[str]]],
+    rc: Recipient,
+    as_of: dt.date,
+    rules: Rules,
+    rest: list[tuple],
+    hidden: int,
 ) -> tuple[str, str]:
     e = html.escape
     lang = rules.settings.language
@@ -289,59 +373,20 @@ def _render(
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
         f"<p>{e(intro)}</p>",
     ]
-    for s in sections:
-        d = docs.get(s["doc_id"])
-        title = d.title if d and d.title else ""
-        issuer = d.issuer if d and d.issuer else ""
-        due = s["rows"][0]["due_date"] if s["rows"] else ""
-        issued = s["rows"][0]["issued"] if s["rows"] else ""
-        head = f"{s['code']}" + (f": {title}" if title else "")
-        meta = (
-            (_("issued {date} by {issuer}") if issuer else _("issued {date}")).format(
-                date=fmt_date(issued, lang), issuer=issuer
-            )
-            + ", "
-            + _("deadline {date}, rule {rule}").format(date=fmt_date(due, lang), rule=s["rule"])
-        )
-        counts = _counts_line(s["count"], _)
-        t += ["=" * 70, head, meta, counts, ""]
-        h += [f"<h2>{e(head)}</h2>", f"<p>{e(meta)}<br><b>{e(counts)}</b></p>"]
-        by_d = _unit_lines(s, as_of, ev, _, lang)
-        for district in sorted(by_d, key=lambda x: (x == _NO_DISTRICT, x)):
-            if list(by_d) != [_NO_DISTRICT]:  # no district headings when there are none (the 2-level era)
-                heading = (
-                    _("City / province level, and units without a district")
-                    if district == _NO_DISTRICT
-                    else _("District {name}").format(name=district)
-                )
-                t += [f"-- {heading}"]
-                h += [f"<h3>{e(heading)}</h3>"]
-            cur = None
-            for cat, line, links in by_d[district]:
-                if cat != cur:
-                    t.append(f"  {_(_HEAD[cat])}:")
-                    if cur is not None:
-                        h.append("</ul>")
-                    h.append(f"<p><i>{e(_(_HEAD[cat]))}</i></p><ul>")
-                    cur = cat
-                t.append(f"    - {line}")
-                t += [f"        {url}" for url, _title in links]
-                li = e(line)
-                if links:
-                    li += " " + " ".join(
-                        f'<a href="{e(url, quote=True)}">{e(ttl or url)}</a>' for url, ttl in links
-                    )
-                h.append(f"<li>{li}</li>")
-            if cur is not None:
-                h.append("</ul>")
-            t.append("")
-    if rest:
-        more = _("{n} more document(s) with news").format(n=len(rest))
+    for _key, st, sh in detailed:
+        t += st
+        h += sh
+    if rest or hidden:
+        more = _("{n} more document(s) with news").format(n=len(rest) + hidden)
         t += ["=" * 70, more + " " + _("(details: briefwatch alerts list --document CODE):")]
         h += [f"<h2>{e(more)}</h2><ul>"]
         for code, rule, counts in rest:
             t.append(f"  - {code} ({rule}): {counts}")
             h.append(f"<li>{e(code)} ({e(rule)}): {e(counts)}</li>")
+        if hidden:
+            line = _("... and {n} more, not listed here to keep this message short (briefwatch alerts list)")
+            t.append("  - " + line.format(n=hidden))
+            h.append(f"<li>{e(line.format(n=hidden))}</li>")
         h.append("</ul>")
     foot = _(
         "You receive this because alerts.yaml lists you as a recipient; silence a unit with "

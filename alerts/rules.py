@@ -123,6 +123,9 @@ class Settings:
     backoff_seconds: int = 60  # first retry delay; doubles each time
     base_url: str | None = None  # optional link to the datasette instance in digests
     language: str = "vi"  # digests and operator notices: vi (default) or en
+    digest_max_kb: int = (
+        100  # a digest's text and HTML parts each stay under this (KB): webmail clips ~100 KB
+    )
 
 
 @dataclass
@@ -344,7 +347,7 @@ def _settings(v: Any) -> Settings:
     d = _keys(
         v or {},
         "settings",
-        {"source_failing_runs", "max_attempts", "backoff_seconds", "base_url", "language"},
+        {"source_failing_runs", "max_attempts", "backoff_seconds", "base_url", "language", "digest_max_kb"},
     )
     base = d.get("base_url")
     if base is not None and not (isinstance(base, str) and base.startswith(("http://", "https://"))):
@@ -358,6 +361,7 @@ def _settings(v: Any) -> Settings:
         backoff_seconds=_int(d.get("backoff_seconds", 60), "settings.backoff_seconds", minimum=1),
         base_url=base,
         language=language,
+        digest_max_kb=_int(d.get("digest_max_kb", 100), "settings.digest_max_kb", minimum=20),
     )
 
 
