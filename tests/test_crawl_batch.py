@@ -168,6 +168,12 @@ def test_batch_holds_its_sources_locks(registry, tmp_path):
         t.join(timeout=60)
     assert {s["source"]: s["status"] for s in holder} == {"slow-site": "timeout", "hanoimoi": "ok"}
     os.close(locks.acquire(dbp, "slow-site"))  # released with the batch
+    # the locks live in one directory beside the database, not as one file per source beside it
+    assert sorted(p.name for p in (tmp_path / "bw.db.locks").iterdir()) == [
+        "crawl-hanoimoi.lock",
+        "crawl-slow-site.lock",
+    ]
+    assert not list(tmp_path.glob("*.lock"))
 
 
 def test_batch_killed_at_its_hard_timeout_leaves_no_row_running(registry, tmp_path):
