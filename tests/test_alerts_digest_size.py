@@ -31,8 +31,8 @@ rules:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """Hanoi before July 2025, every district's portal healthy, 40 city directives and almost no briefing:
-    about 21,000 overdue (document, commune) rows on the first evaluation."""
+    """Hanoi before July 2025, every district's portal healthy, 150 city directives and almost no briefing:
+    about 79,000 overdue (document, commune) rows on the first evaluation."""
     w = World(tmp_path_factory.mktemp("size") / "bw.db")
     units = load_gazetteer().units(on=dt.date(2024, 1, 1), province="Hà Nội")
     for i, district in enumerate(sorted({u.district for u in units if u.district})):
