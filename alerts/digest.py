@@ -97,26 +97,33 @@ def build_digest(
         # a document is named with its issuer: two issuers may number the same code
         by_doc[(label(code, issuer), rule, doc_id)] = counts
     docs = {d.id: d for d in load_directives(db)}
-    # the documents with the most news first: up to MAX_SECTIONS detailed while the digest stays under its
-    # size budget, then one summary line each while it still does, then "... and N more"
+    # the documents with the most news first: up to MAX_SECTIONS detailed while the message stays under its size
+    # budget (one too long for what is left is summarised instead), then one summary line each while they fit,
+    # then "... and N more". The budget is the message as queued, and as sent: both parts in base64 (4 bytes for
+    # 3, a CRLF every 76), their frame, and the headers (``_HEADERS``)
     order = sorted(by_doc.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    budget = rules.settings.digest_max_kb * 1024 - _FRAME
+    frame = _render([], rc, as_of, rules, [], len(order))  # intro, footer, summary heading, "... and N more"
+    budget = (rules.settings.digest_max_kb * 1024 - _HEADERS) * 3 // 4 * 76 // 78 - sum(map(_size, frame))
     mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in order[:MAX_SECTIONS]])
     detailed: list[tuple[tuple, list[str], list[str]]] = []
+    summarised = list(order[MAX_SECTIONS:])
     used = 0
-    for (code, rule, doc_id), _n in order[:MAX_SECTIONS]:
+    for item in order[:MAX_SECTIONS]:
+        (code, rule, doc_id), _n = item
         s = _section(db, notes, rule, code, doc_id, mine.get((rule, doc_id), {}))
         ev = _evidence(db, {r["event_id"] for r in s["rows"] if r["event_id"]})
         t, h = _render_section(s, docs, ev, as_of, rules)
-        size = max(_size(t), _size(h))
-        if detailed and used + size > budget:
-            break
+        size = _size(t) + _size(h)  # the section is in both parts
+        if used + size > budget:
+            summarised.append(item)
+            continue
         detailed.append(((code, rule, doc_id), t, h))
         used += size
     rest: list[tuple[str, str, str]] = []
-    for (code, rule, _doc_id), c in order[len(detailed) :]:
+    summarised.sort(key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    for (code, rule, _doc_id), c in summarised:
         line = (code, rule, _note_counts(c, translation(lang)))
-        size = _REST_LINE + len(" ".join(line).encode())
+        size = 2 * (_REST_LINE + len(" ".join(line).encode()))
         if used + size > budget:
             break
         rest.append(line)
@@ -287,14 +294,16 @@ _HEAD = {
 }
 
 
-# what a digest's parts hold besides its sections and summary lines (intro, footer, HTML frame), and what a
-# summary line adds to its words (bullet, tags, escaping): for the size budget, on the safe side
-_FRAME = 2048
+# for the size budget, on the safe side: the headers (a subject of 180 characters encoded, the ones the sender
+# adds, the MIME parts' own) and what a summary line adds to its words (bullet, tags, escaping)
+_HEADERS = 2048
 _REST_LINE = 40
 
 
-def _size(lines: list[str]) -> int:
-    return sum(len(x.encode()) + 1 for x in lines)
+def _size(lines: str | list[str]) -> int:
+    if isinstance(lines, str):
+        return len(lines.encode()) + lines.count("\n")  # CRLF line ends
+    return sum(len(x.encode()) + 2 for x in lines)
 
 
 def _render_section(
