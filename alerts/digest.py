@@ -245,9 +245,11 @@ def _unit_lines(
             if st == "no_coverage"
             else _("our source is failing for {n} unit(s): {units}")
         )
-        by_d[district].append(
-            ("unmonitored", why.format(n=len(names), units=", ".join(sorted(names))), None, None)
-        )
+        names = sorted(names)
+        shown = ", ".join(names[:MAX_LINES])  # a nationwide scope may have thousands: the count says them all
+        if len(names) > MAX_LINES:
+            shown = _("{units} and {n} more").format(units=shown, n=len(names) - MAX_LINES)
+        by_d[district].append(("unmonitored", why.format(n=len(names), units=shown), None, None))
 
     def sort_key(entry: tuple) -> tuple[int, str]:
         r = entry[2]

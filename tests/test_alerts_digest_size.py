@@ -102,3 +102,24 @@ def test_the_budget_is_validated():
 
     r = parse_rules(load_yaml(RULES.format(kb=5, lang="en")))
     assert any("settings.digest_max_kb" in e for e in r.errors)
+
+
+def test_an_unmonitored_line_names_at_most_max_lines_units(tmp_path):
+    """Hanoi since July 2025 (126 communes and wards, no district level) with no source at all: one line says
+    how many units no source covers, names the first MAX_LINES of them and counts the rest."""
+    from alerts.digest import MAX_LINES
+
+    w = World(tmp_path / "bw.db")
+    w.document("9-CT/TU", "2025-08-01")
+    rules = rules_from(
+        RULES.format(kb=100, lang="en").replace("issued_after: 2023-06-01", "issued_after: 2025-07-01")
+    )
+    evaluate(w.db, rules, "2025-10-01")
+    (raw,) = [r[0] for r in w.db.execute("SELECT message FROM outbox")]
+    text, body = parts(parse(raw))
+    (line,) = [x for x in text.splitlines() if "no monitored source covers" in x]
+    assert "covers 126 unit(s): " in line
+    assert line.endswith(f" and {126 - MAX_LINES} more")
+    names = line.split(" unit(s): ", 1)[1].rsplit(" and ", 1)[0].split(", ")
+    assert len(names) == MAX_LINES
+    assert names == sorted(names)
