@@ -107,8 +107,11 @@ def build_digest(
     mine = notes.of([(rule, doc_id) for (_c, rule, doc_id), _n in order[:MAX_SECTIONS]])
     detailed: list[tuple[tuple, list[str], list[str]]] = []
     summarised = list(order[MAX_SECTIONS:])
-    used = 0
-    for item in order[:MAX_SECTIONS]:
+    used = misses = 0
+    for i, item in enumerate(order[:MAX_SECTIONS]):
+        if misses == _MAX_MISSES:  # sections of a city-wide scope are alike: more tries would not fit either
+            summarised += order[i:MAX_SECTIONS]
+            break
         (code, rule, doc_id), _n = item
         s = _section(db, notes, rule, code, doc_id, mine.get((rule, doc_id), {}))
         ev = _evidence(db, {r["event_id"] for r in s["rows"] if r["event_id"]})
@@ -116,9 +119,11 @@ def build_digest(
         size = _size(t) + _size(h)  # the section is in both parts
         if used + size > budget:
             summarised.append(item)
+            misses += 1
             continue
         detailed.append(((code, rule, doc_id), t, h))
         used += size
+        misses = 0
     rest: list[tuple[str, str, str]] = []
     summarised.sort(key=lambda kv: (-sum(kv[1].values()), kv[0]))
     for (code, rule, _doc_id), c in summarised:
@@ -299,6 +304,7 @@ _HEAD = {
 # for the size budget, on the safe side: the headers (a subject of 180 characters encoded, the ones the sender
 # adds, the MIME parts' own) and what a summary line adds to its words (bullet, tags, escaping)
 _HEADERS = 2048
+_MAX_MISSES = 3  # sections in a row too long for what is left, after which no other is tried
 _REST_LINE = 40
 
 
