@@ -87,6 +87,7 @@ def build_digest(
     rc: Recipient,
     notes: RecipientNotes,
     as_of: dt.date,
+    docs: dict | None = None,
 ) -> Digest:
     """The digest for one recipient from this evaluation's notifications (``notes``: the recipient's, read
     from the database as needed), in the language of ``settings.language`` (Vietnamese by default)."""
@@ -96,7 +97,8 @@ def build_digest(
     for (rule, doc_id, code, issuer), counts in notes.counts().items():
         # a document is named with its issuer: two issuers may number the same code
         by_doc[(label(code, issuer), rule, doc_id)] = counts
-    docs = {d.id: d for d in load_directives(db)}
+    if docs is None:  # the evaluation passes the documents it loaded (5,341 nationwide: 38 ms a digest)
+        docs = {d.id: d for d in load_directives(db)}
     # the documents with the most news first: up to MAX_SECTIONS detailed while the message stays under its size
     # budget (one too long for what is left is summarised instead), then one summary line each while they fit,
     # then "... and N more". The budget is the message as queued, and as sent: both parts in base64 (4 bytes for

@@ -388,6 +388,7 @@ def _prepare(db: sqlite_utils.Database, rules: Rules, as_of: dt.date, gazetteer:
     stats["documents_recomputed"] = _refresh_briefs(db, units, units_sig, rule_docs, stats)
     stats["documents_merged"] = stats.pop("_merged", 0)
     stats["_units"] = units
+    stats["_docs"] = {d.id: d for d in directives}
     return stats
 
 
@@ -560,6 +561,7 @@ def evaluate(
         stats = _prepare(db, rules, as_of, gazetteer)
         seconds = {"prepare": lap()}
         stats.pop("_units")
+        docs = stats.pop("_docs")
         summary.update(stats)
         last = db.execute("SELECT as_of FROM alert_runs ORDER BY id DESC LIMIT 1").fetchone()
         last_as_of = last[0][:10] if last else None
@@ -580,7 +582,7 @@ def evaluate(
             mine = notes.RecipientNotes(db, rc, recipient_wants)
             if not mine.counts():
                 continue
-            msg = digest.build_digest(db, rules, rc, mine, as_of)
+            msg = digest.build_digest(db, rules, rc, mine, as_of, docs)
             queued += outbox.enqueue(
                 db, rc.email, msg.key, msg.subject, msg.message, kind="digest", now=now, sender=mail_from
             )

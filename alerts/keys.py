@@ -30,6 +30,7 @@ def district_key(s: str | None) -> str:
 _PROVINCE_WORDS = re.compile(r"^(tỉnh|thành phố|tp\.?)\s+")
 
 
+@lru_cache(maxsize=4096)  # pure; a digest's scope asks it for every unit of the country
 def province_key(s: str | None) -> str:
     """Key of a province's short name; a leading type word is dropped (``"tỉnh Nghệ An"`` → ``"nghệ an"``)."""
     return _PROVINCE_WORDS.sub("", text_key(s))

@@ -244,12 +244,12 @@ def rules_yaml(provinces: list[str]) -> str:
         "rules:",
         "  - name: xa-phuong-trung-uong",
         "    documents: {issuer_unit: trung ương, types: [NQ, KL, CT], issued_after: 2025-07-01}",
-        "    units: {levels: [xa, phuong, dac_khu]}",
+        "    units: {levels: [xa, phuong, dac_khu], province: null}",  # every province (the default: Hà Nội)
         "    deadline_days: 45",
         "    remind_every_days: 14",
         "  - name: xa-phuong-tinh",
         "    documents: {types: [CT, NQ], issued_after: 2025-07-01}",
-        "    units: {levels: [xa, phuong, dac_khu]}",
+        "    units: {levels: [xa, phuong, dac_khu], province: null}",  # every province (the default: Hà Nội)
         "    deadline_days: 30",
         "    remind_every_days: 7",
     ]

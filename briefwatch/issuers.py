@@ -128,6 +128,8 @@ def issuer_area(name: str | None, gz: Gazetteer) -> tuple[str | None, str | None
     if m:
         word, short = m.group(1), name.strip()[len(m.group(1)) :].strip()
         cands = gz.find(short, types=TYPE_WORDS[word])
+        if not cands and word == "tỉnh":  # a centrally-run city written as a province: "tỉnh Cần Thơ"
+            cands = gz.find(short, types=("thanh_pho_tw",))
         provinces = {u.province for u in cands}
         if len(provinces) == 1:
             (prov,) = provinces

@@ -90,4 +90,9 @@ def test_issuer_area_names_the_province_and_district_of_an_issuer():
     assert issuer_area("thành phố Vinh", gz) == ("Nghệ An", "Vinh")
     assert issuer_area("Đảng ủy Khối các cơ quan tỉnh Nghệ An", gz) == ("Nghệ An", None)
     assert issuer_area("trung ương", gz) == (None, None)
+    # a centrally-run city named as a province still binds that city only (#13: the nationwide simulation's
+    # documents of Hà Nội and Cần Thơ otherwise bound every unit of the country)
+    assert issuer_area("tỉnh Cần Thơ", gz) == ("Cần Thơ", None)
+    assert issuer_area("tỉnh Hà Nội", gz) == ("Hà Nội", None)
+    assert issuer_area("tỉnh Vinh", gz) == (None, None)  # a city of a province is not a province
     assert issuer_area(None, gz) == (None, None)
