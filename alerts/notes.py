@@ -26,6 +26,7 @@ SELECT n.gid, n.uid, g.rule, g.document_id, g.document, g.issuer_unit, au.unit_i
 FROM _new n JOIN alert_groups g ON g.gid = n.gid JOIN alert_units au ON au.uid = n.uid
 WHERE n.kind IS NOT NULL;
 CREATE INDEX temp._notes_gid ON _notes(gid);
+CREATE INDEX temp._notes_uid ON _notes(uid);
 DROP TABLE IF EXISTS temp._note_counts;
 CREATE TEMP TABLE _note_counts AS SELECT gid, kind, COUNT(*) AS n FROM _notes GROUP BY gid, kind;
 DROP TABLE IF EXISTS temp._note_units;
@@ -82,21 +83,29 @@ class RecipientNotes:
         ]
         db.conn.executemany("INSERT INTO _rc_groups VALUES (?)", keep)
         # the notes the recipient hears: joined to the units and groups kept, when some were not
-        joins = ("" if every_unit else " JOIN _rc_scope ru ON ru.uid = n.uid") + (
-            "" if len(keep) == len(groups) else " JOIN _rc_groups rg ON rg.gid = n.gid"
-        )
-        self._all = not joins  # every note (a city-wide scope): the counts made once for all recipients
-        self._from = "FROM _notes n" + joins
+        groups_join = "" if len(keep) == len(groups) else " JOIN _rc_groups rg ON rg.gid = n.gid"
+        self._all = every_unit and not groups_join  # every note: the counts made once for all recipients
+        # a scoped recipient's notes are read unit by unit through the uid index (CROSS JOIN: in that order), not
+        # by scanning every note of the evaluation (a province's supervisor: 10,000 of a country's 341,000)
+        self._from = (
+            "FROM _notes n" if every_unit else "FROM _rc_scope ru CROSS JOIN _notes n ON n.uid = ru.uid"
+        ) + groups_join
 
     def _decide(self, sql: str) -> None:
         """Add to ``_rc_scope`` the units that ``sql`` lists (uid, unit, unit_type, district, province) and the
-        recipient's scope keeps."""
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO _rc_scope VALUES (?)",
-            [
-                (uid,)
-                for uid, unit, unit_type, district, province in self.db.execute(sql)
-                if self._wants(
+        recipient's scope keeps. A scope that names no unit, unit list or district reads only a unit's province
+        and type: decided once per (province, type), not once per unit (a province's supervisor of a nationwide
+        deployment: 100 decisions instead of 7,400)."""
+        sc = self._wants_unit.scope
+        by_place = not (sc.unit or sc.units or sc.district)
+        decided: dict[tuple, bool] = {}
+        keep = []
+        for uid, unit, unit_type, district, province in self.db.execute(sql):
+            place = (province, unit_type)
+            if by_place and place in decided:
+                ok = decided[place]
+            else:
+                ok = decided[place] = self._wants(
                     self._wants_unit,
                     {
                         "rule": "",
@@ -106,8 +115,9 @@ class RecipientNotes:
                         "province": province,
                     },
                 )
-            ],
-        )
+            if ok:
+                keep.append((uid,))
+        self.db.conn.executemany("INSERT OR IGNORE INTO _rc_scope VALUES (?)", keep)
 
     def scope(self) -> None:
         """Make ``_rc_scope`` hold every unit of the recipient's scope (for the rows of a digest's sections)."""
