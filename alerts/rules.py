@@ -123,9 +123,7 @@ class Settings:
     backoff_seconds: int = 60  # first retry delay; doubles each time
     base_url: str | None = None  # optional link to the datasette instance in digests
     language: str = "vi"  # digests and operator notices: vi (default) or en
-    digest_max_kb: int = (
-        100  # a digest's text and HTML parts each stay under this (KB): webmail clips ~100 KB
-    )
+    digest_max_kb: int = 100  # a digest as sent stays under this (KB): webmail clips ~100 KB
 
 
 @dataclass

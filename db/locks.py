@@ -1,7 +1,7 @@
 """One crawl per source at a time, across processes: an advisory lock (``flock``) on a small file in a directory
 beside the database, ``<db>.locks/crawl-<source>.lock``, holding the pid of the crawl (one directory, not a
-file per source beside the database: a nationwide registry has thousands of sources, #13). The daemon's crawls, ``briefwatch crawl``
-and a bare ``scrapy crawl`` all take it, so a crawl started by hand while the daemon crawls the same source is
+file per source beside the database: a nationwide registry has thousands of sources, #13). The daemon's
+crawls, ``briefwatch crawl`` and a bare ``scrapy crawl`` all take it, so a crawl started by hand while the daemon crawls the same source is
 refused with a clear message instead of marking the live run dead. The lock goes with the process that holds it
 (and with the Scrapy child that inherits it), whatever the way it ends: no stale lock after a SIGKILL."""
 
